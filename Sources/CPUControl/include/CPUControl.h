@@ -1,0 +1,15 @@
+#ifndef SERIESLENS_CPU_CONTROL_H
+#define SERIESLENS_CPU_CONTROL_H
+
+/// Sets flush-to-zero and denormals-are-zero in this thread's MXCSR (x86-64) or FPCR (arm64).
+/// Denormal operands slow LSTM recurrences by 10x or more once gates saturate.
+void serieslens_enable_flush_to_zero(void);
+
+/// 1 when both flush-to-zero and denormals-are-zero are set for the calling thread, else 0.
+int serieslens_flush_to_zero_enabled(void);
+
+/// Bit set of the vector instruction sets this C translation unit was compiled for
+/// (1: SSE2, 2: AVX2, 4: FMA, 8: AVX-512F). Lets a test notice a build that lost its target flags.
+int serieslens_compiled_vector_features(void);
+
+#endif
