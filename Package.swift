@@ -9,10 +9,6 @@ import PackageDescription
 
 let package = Package(
     name: "SeriesLens",
-    products: [
-        .executable(name: "serieslens", targets: ["serieslens"]),
-        .library(name: "SeriesLensEngine", targets: ["Kernels", "Layers", "Datasets", "Models", "Training", "Evaluation", "Reports"]),
-    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
@@ -24,23 +20,7 @@ let package = Package(
         ),
         .target(name: "CPUControl"),
         .target(name: "Kernels", dependencies: ["CBLAS", "CPUControl"]),
-        .target(name: "Layers", dependencies: ["Kernels"]),
         .target(name: "Datasets", dependencies: ["Kernels"]),
-        .target(name: "Models", dependencies: ["Layers"]),
-        .target(name: "Training", dependencies: ["Models", "Datasets"]),
-        .target(name: "Evaluation", dependencies: ["Training"]),
-        .target(name: "Reports", dependencies: ["Evaluation"]),
-        .executableTarget(
-            name: "serieslens",
-            dependencies: [
-                "Training", "Evaluation", "Reports", "Datasets", "Models",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
-        ),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
-        .testTarget(name: "LayersTests", dependencies: ["Layers"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
-        .testTarget(name: "CLITests", dependencies: ["serieslens"]),
     ]
 )
