@@ -1,0 +1,168 @@
+import Foundation
+
+/// Element-wise and reduction kernels over flat row-major buffers, vectorised 16 lanes at a time
+/// with a masked tail, so every length (0, 1, 17, …) runs the same arithmetic.
+public enum Elementwise {
+    /// Loads `min(count, 16)` elements; missing lanes are zero.
+    @inlinable @inline(__always)
+    public static func load<Scalar: TensorScalar>(_ pointer: UnsafePointer<Scalar>, count: Int) -> SIMD16<Scalar> {
+        if count >= 16 { return UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Scalar>.self) }
+        var vector = SIMD16<Scalar>()
+        for lane in 0..<count { vector[lane] = pointer[lane] }
+        return vector
+    }
+
+    /// Stores the first `min(count, 16)` lanes.
+    @inlinable @inline(__always)
+    public static func store<Scalar: TensorScalar>(_ vector: SIMD16<Scalar>, _ pointer: UnsafeMutablePointer<Scalar>, count: Int) {
+        if count >= 16 {
+            UnsafeMutableRawPointer(pointer).storeBytes(of: vector, as: SIMD16<Scalar>.self)
+            return
+        }
+        for lane in 0..<count { pointer[lane] = vector[lane] }
+    }
+
+    /// output[i] = f(input[i]) for a vector function f; `output` may alias `input`.
+    @inlinable @inline(__always)
+    public static func map<Scalar: TensorScalar>(
+        _ input: UnsafePointer<Scalar>, _ output: UnsafeMutablePointer<Scalar>, count: Int,
+        _ function: (SIMD16<Scalar>) -> SIMD16<Scalar>
+    ) {
+        var index = 0
+        while index < count {
+            let lanes = min(16, count - index)
+            store(function(load(input + index, count: lanes)), output + index, count: lanes)
+            index += 16
+        }
+    }
+
+    @inlinable
+    public static func sigmoid<Scalar: TensorScalar>(_ input: UnsafePointer<Scalar>, _ output: UnsafeMutablePointer<Scalar>, count: Int) {
+        map(input, output, count: count, Scalar.vectorSigmoid)
+    }
+
+    @inlinable
+    public static func tanh<Scalar: TensorScalar>(_ input: UnsafePointer<Scalar>, _ output: UnsafeMutablePointer<Scalar>, count: Int) {
+        map(input, output, count: count, Scalar.vectorTanh)
+    }
+
+    @inlinable
+    public static func exp<Scalar: TensorScalar>(_ input: UnsafePointer<Scalar>, _ output: UnsafeMutablePointer<Scalar>, count: Int) {
+        map(input, output, count: count, Scalar.vectorExp)
+    }
+
+    /// Σ values[0..<count], accumulated in 16 lanes.
+    @inlinable
+    public static func sum<Scalar: TensorScalar>(_ values: UnsafePointer<Scalar>, count: Int) -> Scalar {
+        var accumulator = SIMD16<Scalar>()
+        var index = 0
+        while index < count {
+            accumulator += load(values + index, count: min(16, count - index))
+            index += 16
+        }
+        return accumulator.sum()
+    }
+
+    /// Σ a[i]·b[i].
+    @inlinable
+    public static func dot<Scalar: TensorScalar>(_ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, count: Int) -> Scalar {
+        var accumulator = SIMD16<Scalar>()
+        var index = 0
+        while index < count {
+            let lanes = min(16, count - index)
+            accumulator.addProduct(load(a + index, count: lanes), load(b + index, count: lanes))
+            index += 16
+        }
+        return accumulator.sum()
+    }
+
+    /// y[i] += alpha·x[i].
+    @inlinable
+    public static func addScaled<Scalar: TensorScalar>(_ x: UnsafePointer<Scalar>, scale alpha: Scalar, into y: UnsafeMutablePointer<Scalar>, count: Int) {
+        let scale = SIMD16<Scalar>(repeating: alpha)
+        var index = 0
+        while index < count {
+            let lanes = min(16, count - index)
+            store(load(y + index, count: lanes).addingProduct(load(x + index, count: lanes), scale), y + index, count: lanes)
+            index += 16
+        }
+    }
+
+    /// sums[j] += Σ_i matrix[i, j] for a rows×columns row-major matrix (bias gradients).
+    @inlinable
+    public static func addColumnSums<Scalar: TensorScalar>(
+        of matrix: UnsafePointer<Scalar>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Scalar>
+    ) {
+        var column = 0
+        while column < columns {
+            let lanes = min(16, columns - column)
+            var accumulator = load(sums + column, count: lanes)
+            for row in 0..<rows { accumulator += load(matrix + row * columns + column, count: lanes) }
+            store(accumulator, sums + column, count: lanes)
+            column += 16
+        }
+    }
+
+    /// matrix[i, j] += vector[j] for every row (bias broadcast).
+    @inlinable
+    public static func addRowVector<Scalar: TensorScalar>(
+        _ vector: UnsafePointer<Scalar>, to matrix: UnsafeMutablePointer<Scalar>, rows: Int, columns: Int
+    ) {
+        for row in 0..<rows { addScaled(vector, scale: 1, into: matrix + row * columns, count: columns) }
+    }
+
+    /// Numerically stable softmax of one row in place: subtracts the maximum before exponentiating,
+    /// so no input overflows.
+    @inlinable
+    public static func softmaxInPlace<Scalar: TensorScalar>(_ row: UnsafeMutablePointer<Scalar>, count: Int) {
+        guard count > 0 else { return }
+        var maximum = row[0]
+        for index in 1..<count where row[index] > maximum { maximum = row[index] }
+        let shift = SIMD16<Scalar>(repeating: maximum)
+        var total = SIMD16<Scalar>()
+        var index = 0
+        while index < count {
+            let lanes = min(16, count - index)
+            var exponentials = Scalar.vectorExp(load(row + index, count: lanes) - shift)
+            if lanes < 16 {
+                for lane in lanes..<16 { exponentials[lane] = 0 }
+            }
+            total += exponentials
+            store(exponentials, row + index, count: lanes)
+            index += 16
+        }
+        let inverse = 1 / total.sum()
+        let scale = SIMD16<Scalar>(repeating: inverse)
+        index = 0
+        while index < count {
+            let lanes = min(16, count - index)
+            store(load(row + index, count: lanes) * scale, row + index, count: lanes)
+            index += 16
+        }
+    }
+
+    /// Backward of a softmax row: given p = softmax(z) and g = ∂L/∂p, adds ∂L/∂z = p ⊙ (g − ⟨p, g⟩).
+    @inlinable
+    public static func softmaxBackward<Scalar: TensorScalar>(
+        probabilities: UnsafePointer<Scalar>, outputGradient: UnsafePointer<Scalar>,
+        addingInto inputGradient: UnsafeMutablePointer<Scalar>, count: Int
+    ) {
+        let weighted = SIMD16<Scalar>(repeating: dot(probabilities, outputGradient, count: count))
+        var index = 0
+        while index < count {
+            let lanes = min(16, count - index)
+            let p = load(probabilities + index, count: lanes)
+            let g = load(outputGradient + index, count: lanes)
+            store(load(inputGradient + index, count: lanes).addingProduct(p, g - weighted), inputGradient + index, count: lanes)
+            index += 16
+        }
+    }
+
+    /// Reference softmax in Double.
+    public static func naiveSoftmax(_ row: [Double]) -> [Double] {
+        guard let maximum = row.max() else { return [] }
+        let exponentials = row.map { Foundation.exp($0 - maximum) }
+        let total = exponentials.reduce(0, +)
+        return exponentials.map { $0 / total }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+@testable import Kernels
+
+@Suite struct ElementwiseTests {
+    static let edgeSizes = [0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 100]
+
+    @Test func softmaxMatchesReferenceAndIsStable() {
+        var random = SeededRandom(seed: 2)
+        for count in Self.edgeSizes {
+            // Offsets of ±1000 would overflow a naive exp; the max-shift keeps it finite.
+            for offset in [0.0, 1000.0, -1000.0] {
+                let row = (0..<count).map { _ in random.uniform(-5, 5) + offset }
+                var values = row.map(Float.init)
+                values.withUnsafeMutableBufferPointer { Elementwise.softmaxInPlace($0.baseAddress!, count: count) }
+                let reference = Elementwise.naiveSoftmax(row.map { Double(Float($0)) })
+                for index in 0..<count {
+                    #expect(abs(Double(values[index]) - reference[index]) <= 1e-6 * max(reference[index], 1e-3),
+                            "count \(count) offset \(offset) index \(index)")
+                }
+                if count > 0 { #expect(abs(values.reduce(0, +) - 1) < 1e-5, "count \(count) sums to \(values.reduce(0, +))") }
+            }
+        }
+    }
+
+    @Test func softmaxBackwardMatchesJacobian() {
+        var random = SeededRandom(seed: 3)
+        for count in Self.edgeSizes where count > 0 {
+            var probabilities = (0..<count).map { _ in random.uniform(-2, 2) }
+            probabilities.withUnsafeMutableBufferPointer { Elementwise.softmaxInPlace($0.baseAddress!, count: count) }
+            let upstream = (0..<count).map { _ in random.uniform(-1, 1) }
+            var gradient = [Double](repeating: 0.5, count: count)
+            Elementwise.softmaxBackward(probabilities: probabilities, outputGradient: upstream, addingInto: &gradient, count: count)
+            for i in 0..<count {
+                var expected = 0.5
+                for j in 0..<count { expected += upstream[j] * probabilities[j] * ((i == j ? 1 : 0) - probabilities[i]) }
+                #expect(abs(gradient[i] - expected) < 1e-12, "count \(count) index \(i)")
+            }
+        }
+    }
+
+    @Test func reductionsOverEdgeShapes() {
+        var random = SeededRandom(seed: 4)
+        for rows in [0, 1, 3, 17] {
+            for columns in Self.edgeSizes {
+                let matrix = (0..<(rows * columns)).map { _ in Float(random.uniform(-1, 1)) }
+                var sums = [Float](repeating: 1, count: columns)
+                Elementwise.addColumnSums(of: matrix, rows: rows, columns: columns, into: &sums)
+                for column in 0..<columns {
+                    var expected = 1.0
+                    for row in 0..<rows { expected += Double(matrix[row * columns + column]) }
+                    #expect(abs(Double(sums[column]) - expected) < 1e-5, "rows \(rows) columns \(columns)")
+                }
+                let total = Elementwise.sum(matrix, count: matrix.count)
+                #expect(abs(Double(total) - matrix.reduce(0.0) { $0 + Double($1) }) < 1e-4, "sum rows \(rows) columns \(columns)")
+                let dot = Elementwise.dot(matrix, matrix, count: matrix.count)
+                #expect(abs(Double(dot) - matrix.reduce(0.0) { $0 + Double($1) * Double($1) }) < 1e-4, "dot rows \(rows) columns \(columns)")
+            }
+        }
+    }
+
+    @Test func flushToZeroCanBeEnabled() {
+        FloatingPointEnvironment.enableFlushToZero()
+        #expect(FloatingPointEnvironment.flushToZeroEnabled)
+        let tiny = Float.leastNormalMagnitude
+        let product = tiny * Float(0.5)
+        #expect(product == 0, "denormal result should flush to zero")
+    }
+}
