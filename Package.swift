@@ -20,7 +20,11 @@ let package = Package(
         ),
         .target(name: "CPUControl"),
         .target(name: "Kernels", dependencies: ["CBLAS", "CPUControl"]),
+        .target(name: "Layers", dependencies: ["Kernels"]),
         .target(name: "Datasets", dependencies: ["Kernels"]),
+        .target(name: "Models", dependencies: ["Layers"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "LayersTests", dependencies: ["Layers"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models"], resources: [.copy("Fixtures")]),
     ]
 )

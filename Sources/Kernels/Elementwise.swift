@@ -36,19 +36,20 @@ public enum Elementwise {
         }
     }
 
-    @inlinable
-    public static func sigmoid<Scalar: TensorScalar>(_ input: UnsafePointer<Scalar>, _ output: UnsafeMutablePointer<Scalar>, count: Int) {
-        map(input, output, count: count, Scalar.vectorSigmoid)
-    }
-
-    @inlinable
-    public static func tanh<Scalar: TensorScalar>(_ input: UnsafePointer<Scalar>, _ output: UnsafeMutablePointer<Scalar>, count: Int) {
-        map(input, output, count: count, Scalar.vectorTanh)
-    }
-
-    @inlinable
-    public static func exp<Scalar: TensorScalar>(_ input: UnsafePointer<Scalar>, _ output: UnsafeMutablePointer<Scalar>, count: Int) {
-        map(input, output, count: count, Scalar.vectorExp)
+    /// inputGradient += outputGradient ⊙ derivative(output), for activations whose derivative is a
+    /// function of their output (tanh, sigmoid).
+    @inlinable @inline(__always)
+    public static func activationBackward<Scalar: TensorScalar>(
+        output: UnsafePointer<Scalar>, outputGradient: UnsafePointer<Scalar>, addingInto inputGradient: UnsafeMutablePointer<Scalar>,
+        count: Int, _ derivative: (SIMD16<Scalar>) -> SIMD16<Scalar>
+    ) {
+        var index = 0
+        while index < count {
+            let lanes = min(16, count - index)
+            let update = load(outputGradient + index, count: lanes) * derivative(load(output + index, count: lanes))
+            store(load(inputGradient + index, count: lanes) + update, inputGradient + index, count: lanes)
+            index += 16
+        }
     }
 
     /// Σ values[0..<count], accumulated in 16 lanes.

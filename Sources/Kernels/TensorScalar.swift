@@ -18,11 +18,86 @@ where Self.SIMD16Storage: Sendable {
     static func vectorSigmoid(_ x: SIMD16<Self>) -> SIMD16<Self>
     static func vectorTanh(_ x: SIMD16<Self>) -> SIMD16<Self>
 
+    // The inner loops the layers run, as requirements so that generic layer code calls the
+    // Float-specialised (or Double) body through one witness call per loop, never per element.
+    // Defaults below forward to the generic kernels; conformances in this module specialise them.
+    static func sigmoid(_ input: UnsafePointer<Self>, _ output: UnsafeMutablePointer<Self>, count: Int)
+    static func tanh(_ input: UnsafePointer<Self>, _ output: UnsafeMutablePointer<Self>, count: Int)
+    /// inputGradient += outputGradient ⊙ (1 − output²).
+    static func tanhBackward(output: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>, addingInto inputGradient: UnsafeMutablePointer<Self>, count: Int)
+    /// inputGradient += outputGradient ⊙ output ⊙ (1 − output).
+    static func sigmoidBackward(output: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>, addingInto inputGradient: UnsafeMutablePointer<Self>, count: Int)
+    static func sum(_ values: UnsafePointer<Self>, count: Int) -> Self
+    static func dot(_ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>, count: Int) -> Self
+    static func addScaled(_ x: UnsafePointer<Self>, scale: Self, into y: UnsafeMutablePointer<Self>, count: Int)
+    static func addColumnSums(of matrix: UnsafePointer<Self>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Self>)
+    static func addRowVector(_ vector: UnsafePointer<Self>, to matrix: UnsafeMutablePointer<Self>, rows: Int, columns: Int)
+    static func softmaxRows(_ matrix: UnsafeMutablePointer<Self>, rows: Int, columns: Int)
+    static func softmaxBackwardRows(probabilities: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>, addingInto inputGradient: UnsafeMutablePointer<Self>, rows: Int, columns: Int)
+    static func lstmCellForward(
+        gates: UnsafeMutablePointer<Self>, previousCell: UnsafePointer<Self>, cell: UnsafeMutablePointer<Self>,
+        tanhCell: UnsafeMutablePointer<Self>, hidden: UnsafeMutablePointer<Self>, batch: Int, hiddenSize: Int)
+    static func lstmCellBackward(
+        gates: UnsafeMutablePointer<Self>, previousCell: UnsafePointer<Self>, tanhCell: UnsafePointer<Self>,
+        hiddenGradient: UnsafePointer<Self>, cellGradient: UnsafeMutablePointer<Self>, batch: Int, hiddenSize: Int)
+
     /// Correctly rounded (libm) scalar functions for the few places outside hot loops.
     static func scalarExp(_ x: Self) -> Self
     static func scalarLog(_ x: Self) -> Self
     static func scalarLog1p(_ x: Self) -> Self
     static func scalarTanh(_ x: Self) -> Self
+}
+
+extension TensorScalar {
+    @inlinable public static func sigmoid(_ input: UnsafePointer<Self>, _ output: UnsafeMutablePointer<Self>, count: Int) {
+        Elementwise.map(input, output, count: count, vectorSigmoid)
+    }
+    @inlinable public static func tanh(_ input: UnsafePointer<Self>, _ output: UnsafeMutablePointer<Self>, count: Int) {
+        Elementwise.map(input, output, count: count, vectorTanh)
+    }
+    @inlinable public static func tanhBackward(output: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>, addingInto inputGradient: UnsafeMutablePointer<Self>, count: Int) {
+        Elementwise.activationBackward(output: output, outputGradient: outputGradient, addingInto: inputGradient, count: count) { y in
+            SIMD16<Self>(repeating: 1) - y * y
+        }
+    }
+    @inlinable public static func sigmoidBackward(output: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>, addingInto inputGradient: UnsafeMutablePointer<Self>, count: Int) {
+        Elementwise.activationBackward(output: output, outputGradient: outputGradient, addingInto: inputGradient, count: count) { y in
+            y * (SIMD16<Self>(repeating: 1) - y)
+        }
+    }
+    @inlinable public static func sum(_ values: UnsafePointer<Self>, count: Int) -> Self { Elementwise.sum(values, count: count) }
+    @inlinable public static func dot(_ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>, count: Int) -> Self { Elementwise.dot(a, b, count: count) }
+    @inlinable public static func addScaled(_ x: UnsafePointer<Self>, scale: Self, into y: UnsafeMutablePointer<Self>, count: Int) {
+        Elementwise.addScaled(x, scale: scale, into: y, count: count)
+    }
+    @inlinable public static func addColumnSums(of matrix: UnsafePointer<Self>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Self>) {
+        Elementwise.addColumnSums(of: matrix, rows: rows, columns: columns, into: sums)
+    }
+    @inlinable public static func addRowVector(_ vector: UnsafePointer<Self>, to matrix: UnsafeMutablePointer<Self>, rows: Int, columns: Int) {
+        Elementwise.addRowVector(vector, to: matrix, rows: rows, columns: columns)
+    }
+    @inlinable public static func softmaxRows(_ matrix: UnsafeMutablePointer<Self>, rows: Int, columns: Int) {
+        for row in 0..<rows { Elementwise.softmaxInPlace(matrix + row * columns, count: columns) }
+    }
+    @inlinable public static func softmaxBackwardRows(probabilities: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>, addingInto inputGradient: UnsafeMutablePointer<Self>, rows: Int, columns: Int) {
+        for row in 0..<rows {
+            Elementwise.softmaxBackward(
+                probabilities: probabilities + row * columns, outputGradient: outputGradient + row * columns,
+                addingInto: inputGradient + row * columns, count: columns)
+        }
+    }
+    @inlinable public static func lstmCellForward(
+        gates: UnsafeMutablePointer<Self>, previousCell: UnsafePointer<Self>, cell: UnsafeMutablePointer<Self>,
+        tanhCell: UnsafeMutablePointer<Self>, hidden: UnsafeMutablePointer<Self>, batch: Int, hiddenSize: Int
+    ) {
+        LSTMCell.forward(gates: gates, previousCell: previousCell, cell: cell, tanhCell: tanhCell, hidden: hidden, batch: batch, hiddenSize: hiddenSize)
+    }
+    @inlinable public static func lstmCellBackward(
+        gates: UnsafeMutablePointer<Self>, previousCell: UnsafePointer<Self>, tanhCell: UnsafePointer<Self>,
+        hiddenGradient: UnsafePointer<Self>, cellGradient: UnsafeMutablePointer<Self>, batch: Int, hiddenSize: Int
+    ) {
+        LSTMCell.backward(gates: gates, previousCell: previousCell, tanhCell: tanhCell, hiddenGradient: hiddenGradient, cellGradient: cellGradient, batch: batch, hiddenSize: hiddenSize)
+    }
 }
 
 extension Float: TensorScalar {

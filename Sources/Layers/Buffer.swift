@@ -1,0 +1,40 @@
+import Kernels
+
+/// A grow-only, manually managed block of scalars. Layers keep their workspaces in these so that a
+/// training loop allocates nothing after the first batch of the largest shape.
+public final class Buffer<Scalar: TensorScalar>: @unchecked Sendable {
+    public private(set) var storage: UnsafeMutableBufferPointer<Scalar>
+    /// Elements in use (≤ capacity).
+    public private(set) var count: Int = 0
+
+    public init(count: Int = 0) {
+        storage = .allocate(capacity: max(count, 1))
+        storage.initialize(repeating: 0)
+        self.count = count
+    }
+
+    deinit { storage.deallocate() }
+
+    public var pointer: UnsafeMutablePointer<Scalar> { storage.baseAddress! }
+
+    /// Makes room for `count` elements. Contents are kept only up to the old count when the buffer
+    /// grows; `zeroed` clears the used range.
+    public func resize(_ newCount: Int, zeroed: Bool = false) {
+        if newCount > storage.count {
+            let grown = UnsafeMutableBufferPointer<Scalar>.allocate(capacity: newCount)
+            grown.initialize(repeating: 0)
+            _ = grown.update(fromContentsOf: storage[0..<count])
+            storage.deallocate()
+            storage = grown
+        }
+        count = newCount
+        if zeroed { zero() }
+    }
+
+    public func zero() {
+        guard count > 0 else { return }
+        pointer.update(repeating: 0, count: count)
+    }
+
+    public var array: [Scalar] { Array(storage[0..<count]) }
+}

@@ -1,0 +1,76 @@
+import Kernels
+
+/// Fully connected layer on the last axis, PyTorch `nn.Linear(inputFeatures, outputFeatures)`:
+/// y = x·Wᵀ + b.
+///
+/// Shapes: x is (B, [T,] inputFeatures) seen as N = B·T rows; W is (outputFeatures, inputFeatures);
+/// b is (outputFeatures); y is (B, [T,] outputFeatures).
+/// Initialisation (PyTorch default, kaiming_uniform with a = √5): W and b ~ U(−1/√in, 1/√in).
+///
+/// Backward: ∂L/∂W += ∂L/∂yᵀ·x, ∂L/∂b += Σ_rows ∂L/∂y, ∂L/∂x += ∂L/∂y·W.
+public final class Dense<Scalar: TensorScalar>: Layer, @unchecked Sendable {
+    public let name: String
+    public let inputFeatures: Int
+    public let outputFeatures: Int
+    public let hasBias: Bool
+    private var weightID = ParameterID(index: -1)
+    private var biasID = ParameterID(index: -1)
+
+    public init(name: String, inputFeatures: Int, outputFeatures: Int, bias: Bool = true) {
+        self.name = name
+        self.inputFeatures = inputFeatures
+        self.outputFeatures = outputFeatures
+        self.hasBias = bias
+    }
+
+    public func declareParameters(in layout: inout ParameterLayout) {
+        weightID = layout.add("\(name).weight", shape: [outputFeatures, inputFeatures])
+        if hasBias { biasID = layout.add("\(name).bias", shape: [outputFeatures]) }
+    }
+
+    public func initializeParameters(_ parameters: ParameterStore<Scalar>, random: inout SeededRandom) {
+        let bound = inputFeatures > 0 ? 1 / Double(inputFeatures).squareRoot() : 0
+        fillUniform(parameters.value(weightID), count: outputFeatures * inputFeatures, bound: bound, random: &random)
+        if hasBias { fillUniform(parameters.value(biasID), count: outputFeatures, bound: bound, random: &random) }
+    }
+
+    public func outputShape(for input: ActivationShape) throws -> ActivationShape {
+        guard input.features == inputFeatures else {
+            throw ShapeError(layer: name, "expects \(inputFeatures) input features, got \(input.features)")
+        }
+        return ActivationShape(time: input.time, features: outputFeatures)
+    }
+
+    public func forward(
+        _ input: UnsafePointer<Scalar>, shape: ActivationShape, batch: Int,
+        output: UnsafeMutablePointer<Scalar>, parameters: ParameterStore<Scalar>, training: Bool
+    ) {
+        let rows = batch * shape.rowsPerSample
+        GEMM.multiply(
+            transposeB: true, m: rows, n: outputFeatures, k: inputFeatures,
+            a: input, lda: inputFeatures, b: parameters.value(weightID), ldb: inputFeatures,
+            beta: 0, c: output, ldc: outputFeatures)
+        if hasBias { Scalar.addRowVector(parameters.value(biasID), to: output, rows: rows, columns: outputFeatures) }
+    }
+
+    public func backward(
+        input: UnsafePointer<Scalar>, output: UnsafePointer<Scalar>, outputGradient: UnsafePointer<Scalar>,
+        inputGradient: UnsafeMutablePointer<Scalar>?, shape: ActivationShape, batch: Int,
+        parameters: ParameterStore<Scalar>
+    ) {
+        let rows = batch * shape.rowsPerSample
+        GEMM.multiply(
+            transposeA: true, m: outputFeatures, n: inputFeatures, k: rows,
+            a: outputGradient, lda: outputFeatures, b: input, ldb: inputFeatures,
+            beta: 1, c: parameters.gradient(weightID), ldc: inputFeatures)
+        if hasBias {
+            Scalar.addColumnSums(of: outputGradient, rows: rows, columns: outputFeatures, into: parameters.gradient(biasID))
+        }
+        if let inputGradient {
+            GEMM.multiply(
+                m: rows, n: inputFeatures, k: outputFeatures,
+                a: outputGradient, lda: outputFeatures, b: parameters.value(weightID), ldb: inputFeatures,
+                beta: 1, c: inputGradient, ldc: inputFeatures)
+        }
+    }
+}

@@ -1,0 +1,244 @@
+import Dispatch
+import Kernels
+
+/// Single-layer LSTM over time, PyTorch `nn.LSTM(C, H, batch_first=True, bidirectional=…)`.
+///
+/// Shapes: x is (B, T, C); output h is (B, T, D·H) with D = 2 directions when bidirectional, the
+/// forward direction in columns 0..<H and the reverse one in H..<2H (as PyTorch).
+/// Parameters per direction (suffix `_reverse` for the second): `weight_ih_l0` (4H, C),
+/// `weight_hh_l0` (4H, H), `bias_ih_l0` (4H), `bias_hh_l0` (4H); gate order i, f, g, o.
+/// Initialisation (PyTorch default): every tensor ~ U(−1/√H, 1/√H). Initial h and c are zero.
+///
+/// Per direction and step t (reverse direction: t = T−1 … 0):
+///   gates_t = x_t·W_ihᵀ + b_ih + b_hh + h_{t−1}·W_hhᵀ,  then the fused cell (`LSTMCell`).
+///
+/// Layout chosen for speed: x is transposed once to time-major (T, B, C) so the input projection
+/// of all T·B rows is ONE GEMM before the recurrence; the recurrence then does one (B×H)·(H×4H)
+/// product per step into the time-major gate workspace (T, B, 4H). Backward runs the cell backward
+/// in place on that workspace, turning activations into ∂L/∂gates, and after the loop computes
+/// ∂W_hh, ∂W_ih and ∂x each as ONE GEMM over all T·B rows. Hidden and cell states live in (T+2, B, H)
+/// buffers with a zero slab at each end, so "the previous state" of either direction is a
+/// contiguous (T, B, H) window: slabs 0..<T forward, 2..<T+2 reverse. The two directions are
+/// independent and run on two threads when `threads` ≥ 2.
+public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
+    public let name: String
+    public let inputSize: Int
+    public let hiddenSize: Int
+    public let directions: Int
+    /// 2 runs the directions concurrently.
+    public var threads: Int = 1
+
+    private var parameterIDs: [(inputWeight: ParameterID, hiddenWeight: ParameterID, inputBias: ParameterID, hiddenBias: ParameterID)] = []
+    private let timeMajorInput = Buffer<Scalar>()
+    private var workspaces: [DirectionWorkspace] = []
+    private var lastBatch = 0
+    private var lastTime = 0
+
+    final class DirectionWorkspace: @unchecked Sendable {
+        let gates = Buffer<Scalar>()           // (T, B, 4H): pre-activations → activations → ∂L/∂gates
+        let hidden = Buffer<Scalar>()          // (T+2, B, H): h_t at slab t+1
+        let cell = Buffer<Scalar>()            // (T+2, B, H): c_t at slab t+1
+        let tanhCell = Buffer<Scalar>()        // (T, B, H)
+        let hiddenGradient = Buffer<Scalar>()  // (T, B, H): ∂L/∂h_t, upstream plus recurrent
+        let cellGradient = Buffer<Scalar>()    // (B, H): ∂L/∂c carried backwards through time
+        let inputGradient = Buffer<Scalar>()   // (T, B, C)
+    }
+
+    public init(name: String, inputSize: Int, hiddenSize: Int, bidirectional: Bool = true) {
+        self.name = name
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        self.directions = bidirectional ? 2 : 1
+        workspaces = (0..<directions).map { _ in DirectionWorkspace() }
+    }
+
+    public func declareParameters(in layout: inout ParameterLayout) {
+        parameterIDs = (0..<directions).map { direction in
+            let suffix = direction == 0 ? "" : "_reverse"
+            return (
+                layout.add("\(name).weight_ih_l0\(suffix)", shape: [4 * hiddenSize, inputSize]),
+                layout.add("\(name).weight_hh_l0\(suffix)", shape: [4 * hiddenSize, hiddenSize]),
+                layout.add("\(name).bias_ih_l0\(suffix)", shape: [4 * hiddenSize]),
+                layout.add("\(name).bias_hh_l0\(suffix)", shape: [4 * hiddenSize]))
+        }
+    }
+
+    public func initializeParameters(_ parameters: ParameterStore<Scalar>, random: inout SeededRandom) {
+        let bound = 1 / Double(hiddenSize).squareRoot()
+        for ids in parameterIDs {
+            fillUniform(parameters.value(ids.inputWeight), count: 4 * hiddenSize * inputSize, bound: bound, random: &random)
+            fillUniform(parameters.value(ids.hiddenWeight), count: 4 * hiddenSize * hiddenSize, bound: bound, random: &random)
+            fillUniform(parameters.value(ids.inputBias), count: 4 * hiddenSize, bound: bound, random: &random)
+            fillUniform(parameters.value(ids.hiddenBias), count: 4 * hiddenSize, bound: bound, random: &random)
+        }
+    }
+
+    public func outputShape(for input: ActivationShape) throws -> ActivationShape {
+        guard let time = input.time else { throw ShapeError(layer: name, "needs a time axis, got \(input)") }
+        guard input.features == inputSize else {
+            throw ShapeError(layer: name, "expects \(inputSize) input channels, got \(input.features)")
+        }
+        return ActivationShape(time: time, features: directions * hiddenSize)
+    }
+
+    /// Runs `body` for each direction, concurrently when allowed. The directions write disjoint
+    /// workspaces and disjoint output columns, so sharing the pointers is race-free.
+    private func eachDirection(_ body: (Int) -> Void) {
+        if threads >= 2 && directions == 2 {
+            withoutActuallyEscaping(body) { body in
+                let work = UncheckedSendable(body)
+                DispatchQueue.concurrentPerform(iterations: 2) { direction in
+                    FloatingPointEnvironment.enableFlushToZero()
+                    work.value(direction)
+                }
+            }
+        } else {
+            for direction in 0..<directions { body(direction) }
+        }
+    }
+
+    public func forward(
+        _ input: UnsafePointer<Scalar>, shape: ActivationShape, batch: Int,
+        output: UnsafeMutablePointer<Scalar>, parameters: ParameterStore<Scalar>, training: Bool
+    ) {
+        let time = shape.time ?? 0, hidden = hiddenSize, channels = inputSize
+        lastBatch = batch
+        lastTime = time
+        timeMajorInput.resize(time * batch * channels)
+        transpose(input, batch: batch, time: time, features: channels, into: timeMajorInput.pointer)
+        let x = timeMajorInput.pointer
+        let outputWidth = directions * hidden
+        eachDirection { [self] direction in
+            let ids = parameterIDs[direction]
+            let work = workspaces[direction]
+            let slab = batch * hidden
+            work.gates.resize(time * batch * 4 * hidden)
+            work.hidden.resize((time + 2) * slab)
+            work.cell.resize((time + 2) * slab)
+            work.tanhCell.resize(time * slab)
+            work.hidden.zero()
+            work.cell.zero()
+            let gates = work.gates.pointer
+            GEMM.multiply(
+                transposeB: true, m: time * batch, n: 4 * hidden, k: channels,
+                a: x, lda: channels, b: parameters.value(ids.inputWeight), ldb: channels,
+                beta: 0, c: gates, ldc: 4 * hidden)
+            Scalar.addRowVector(parameters.value(ids.inputBias), to: gates, rows: time * batch, columns: 4 * hidden)
+            Scalar.addRowVector(parameters.value(ids.hiddenBias), to: gates, rows: time * batch, columns: 4 * hidden)
+            let hiddenWeight = parameters.value(ids.hiddenWeight)
+            for step in 0..<time {
+                let t = direction == 0 ? step : time - 1 - step
+                let previous = direction == 0 ? t : t + 2
+                let stepGates = gates + t * batch * 4 * hidden
+                GEMM.multiply(
+                    transposeB: true, m: batch, n: 4 * hidden, k: hidden,
+                    a: work.hidden.pointer + previous * slab, lda: hidden, b: hiddenWeight, ldb: hidden,
+                    beta: 1, c: stepGates, ldc: 4 * hidden)
+                Scalar.lstmCellForward(
+                    gates: stepGates, previousCell: work.cell.pointer + previous * slab,
+                    cell: work.cell.pointer + (t + 1) * slab, tanhCell: work.tanhCell.pointer + t * slab,
+                    hidden: work.hidden.pointer + (t + 1) * slab, batch: batch, hiddenSize: hidden)
+            }
+            // (T, B, H) time-major states → columns direction·H..<(direction+1)·H of (B, T, D·H).
+            for t in 0..<time {
+                for b in 0..<batch {
+                    (output + (b * time + t) * outputWidth + direction * hidden)
+                        .update(from: work.hidden.pointer + (t + 1) * slab + b * hidden, count: hidden)
+                }
+            }
+        }
+    }
+
+    public func backward(
+        input: UnsafePointer<Scalar>, output: UnsafePointer<Scalar>, outputGradient: UnsafePointer<Scalar>,
+        inputGradient: UnsafeMutablePointer<Scalar>?, shape: ActivationShape, batch: Int,
+        parameters: ParameterStore<Scalar>
+    ) {
+        let time = shape.time ?? 0, hidden = hiddenSize, channels = inputSize
+        precondition(batch == lastBatch && time == lastTime, "LSTM.backward must follow forward of the same batch")
+        let x = timeMajorInput.pointer
+        let outputWidth = directions * hidden
+        let wantsInputGradient = inputGradient != nil
+        eachDirection { [self] direction in
+            let ids = parameterIDs[direction]
+            let work = workspaces[direction]
+            let slab = batch * hidden
+            let gates = work.gates.pointer
+            work.hiddenGradient.resize(time * slab)
+            work.cellGradient.resize(slab, zeroed: true)
+            let dh = work.hiddenGradient.pointer
+            for t in 0..<time {
+                for b in 0..<batch {
+                    (dh + t * slab + b * hidden)
+                        .update(from: outputGradient + (b * time + t) * outputWidth + direction * hidden, count: hidden)
+                }
+            }
+            let hiddenWeight = parameters.value(ids.hiddenWeight)
+            for step in 0..<time {
+                let t = direction == 0 ? time - 1 - step : step
+                let previous = direction == 0 ? t : t + 2
+                let stepGates = gates + t * batch * 4 * hidden
+                Scalar.lstmCellBackward(
+                    gates: stepGates, previousCell: work.cell.pointer + previous * slab,
+                    tanhCell: work.tanhCell.pointer + t * slab, hiddenGradient: dh + t * slab,
+                    cellGradient: work.cellGradient.pointer, batch: batch, hiddenSize: hidden)
+                // ∂L/∂h of the step processed next (in forward order, the previous one) += ∂gates·W_hh.
+                let earlier = direction == 0 ? t - 1 : t + 1
+                if earlier >= 0 && earlier < time {
+                    GEMM.multiply(
+                        m: batch, n: hidden, k: 4 * hidden,
+                        a: stepGates, lda: 4 * hidden, b: hiddenWeight, ldb: hidden,
+                        beta: 1, c: dh + earlier * slab, ldc: hidden)
+                }
+            }
+            let rows = time * batch
+            GEMM.multiply(
+                transposeA: true, m: 4 * hidden, n: hidden, k: rows,
+                a: gates, lda: 4 * hidden, b: work.hidden.pointer + (direction == 0 ? 0 : 2) * slab, ldb: hidden,
+                beta: 1, c: parameters.gradient(ids.hiddenWeight), ldc: hidden)
+            GEMM.multiply(
+                transposeA: true, m: 4 * hidden, n: channels, k: rows,
+                a: gates, lda: 4 * hidden, b: x, ldb: channels,
+                beta: 1, c: parameters.gradient(ids.inputWeight), ldc: channels)
+            Scalar.addColumnSums(of: gates, rows: rows, columns: 4 * hidden, into: parameters.gradient(ids.inputBias))
+            Scalar.addColumnSums(of: gates, rows: rows, columns: 4 * hidden, into: parameters.gradient(ids.hiddenBias))
+            if wantsInputGradient {
+                work.inputGradient.resize(rows * channels)
+                GEMM.multiply(
+                    m: rows, n: channels, k: 4 * hidden,
+                    a: gates, lda: 4 * hidden, b: parameters.value(ids.inputWeight), ldb: channels,
+                    beta: 0, c: work.inputGradient.pointer, ldc: channels)
+            }
+        }
+        if let inputGradient {
+            for direction in 0..<directions {
+                addTransposed(workspaces[direction].inputGradient.pointer, time: time, batch: batch, features: channels, into: inputGradient)
+            }
+        }
+    }
+
+    /// (B, T, F) → (T, B, F).
+    private func transpose(_ source: UnsafePointer<Scalar>, batch: Int, time: Int, features: Int, into target: UnsafeMutablePointer<Scalar>) {
+        for b in 0..<batch {
+            for t in 0..<time {
+                (target + (t * batch + b) * features).update(from: source + (b * time + t) * features, count: features)
+            }
+        }
+    }
+
+    /// target (B, T, F) += source (T, B, F).
+    private func addTransposed(_ source: UnsafePointer<Scalar>, time: Int, batch: Int, features: Int, into target: UnsafeMutablePointer<Scalar>) {
+        for t in 0..<time {
+            for b in 0..<batch {
+                Scalar.addScaled(source + (t * batch + b) * features, scale: 1, into: target + (b * time + t) * features, count: features)
+            }
+        }
+    }
+}
+
+/// Carries a value the compiler cannot prove Sendable into a concurrent region whose data
+/// partitioning is argued at the call site.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

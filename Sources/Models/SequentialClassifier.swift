@@ -1,0 +1,111 @@
+import Kernels
+import Layers
+
+/// A classifier built from a chain of layers: (B, T, C) series in, one logit per series out for
+/// binary tasks (or K logits for K classes), plus the importance map of the layer that makes one.
+///
+/// Owns the parameters (one flat `ParameterStore`), the activation buffer after every layer and the
+/// gradient buffers of the backward pass, all grow-only: a training loop allocates nothing after
+/// its first batch.
+public final class SequentialClassifier<Scalar: TensorScalar>: @unchecked Sendable {
+    public let name: String
+    public let layers: [any Layer<Scalar>]
+    public let inputChannels: Int
+    public let outputCount: Int
+    public let parameters: ParameterStore<Scalar>
+
+    private var activations: [Buffer<Scalar>]
+    private var activationGradients: [Buffer<Scalar>]
+    private let inputGradientBuffer = Buffer<Scalar>()
+    private var shapes: [ActivationShape] = []
+    private var lastInput: UnsafePointer<Scalar>?
+    private var lastBatch = 0
+
+    /// Builds the parameter table from the layers; values start at zero until `initialize`.
+    public init(name: String, layers: [any Layer<Scalar>], inputChannels: Int, outputCount: Int) {
+        self.name = name
+        self.layers = layers
+        self.inputChannels = inputChannels
+        self.outputCount = outputCount
+        var layout = ParameterLayout()
+        for layer in layers { layer.declareParameters(in: &layout) }
+        parameters = ParameterStore(layout: layout)
+        activations = layers.map { _ in Buffer<Scalar>() }
+        activationGradients = layers.map { _ in Buffer<Scalar>() }
+    }
+
+    /// PyTorch's default initialisations, drawn from our seeded generator in layer order.
+    public func initialize(seed: UInt64) {
+        var random = SeededRandom(seed: seed)
+        for layer in layers { layer.initializeParameters(parameters, random: &random) }
+    }
+
+    /// Threads for layers that can use two (the LSTM directions).
+    public var threads: Int = 1 {
+        didSet { for case let lstm as LSTM<Scalar> in layers { lstm.threads = threads } }
+    }
+
+    /// The per-layer shapes for series of `time` steps, or the first layer that rejects its input.
+    public func shapes(time: Int) throws -> [ActivationShape] {
+        var shape = ActivationShape(time: time, features: inputChannels)
+        var result = [shape]
+        for layer in layers {
+            shape = try layer.outputShape(for: shape)
+            result.append(shape)
+        }
+        guard shape.time == nil, shape.features == outputCount else {
+            throw ShapeError(layer: name, "ends in \(shape), expected \(outputCount) output(s) per series")
+        }
+        return result
+    }
+
+    /// Runs the layers on `input` (B, T, C) and returns the logits (B × outputCount). The input must
+    /// stay valid until `backward`.
+    @discardableResult
+    public func forward(_ input: UnsafePointer<Scalar>, batch: Int, time: Int, training: Bool) throws -> UnsafePointer<Scalar> {
+        if shapes.first?.time != time || shapes.isEmpty { shapes = try self.shapes(time: time) }
+        lastInput = input
+        lastBatch = batch
+        var current = input
+        for (index, layer) in layers.enumerated() {
+            activations[index].resize(batch * shapes[index + 1].elementCount)
+            layer.forward(current, shape: shapes[index], batch: batch, output: activations[index].pointer, parameters: parameters, training: training)
+            current = UnsafePointer(activations[index].pointer)
+        }
+        return current
+    }
+
+    /// Logits of the last forward.
+    public var logits: UnsafePointer<Scalar> { UnsafePointer(activations[layers.count - 1].pointer) }
+
+    /// (B, T) importance map of the last forward, from the last layer that makes one.
+    public var importance: UnsafePointer<Scalar>? {
+        for layer in layers.reversed() { if let map = layer.importance { return map } }
+        return nil
+    }
+
+    /// Back-propagates ∂L/∂logits (B × outputCount) through the last forward, adding into the
+    /// parameter gradients; returns ∂L/∂input (B, T, C) when asked for.
+    @discardableResult
+    public func backward(logitGradient: UnsafePointer<Scalar>, inputGradient wantsInputGradient: Bool = false) -> UnsafePointer<Scalar>? {
+        guard let input = lastInput else { preconditionFailure("backward before forward") }
+        let batch = lastBatch
+        var upstream = logitGradient
+        for index in stride(from: layers.count - 1, through: 0, by: -1) {
+            let layerInput = index == 0 ? input : UnsafePointer(activations[index - 1].pointer)
+            var downstream: UnsafeMutablePointer<Scalar>?
+            if index > 0 {
+                activationGradients[index - 1].resize(batch * shapes[index].elementCount, zeroed: true)
+                downstream = activationGradients[index - 1].pointer
+            } else if wantsInputGradient {
+                inputGradientBuffer.resize(batch * shapes[0].elementCount, zeroed: true)
+                downstream = inputGradientBuffer.pointer
+            }
+            layers[index].backward(
+                input: layerInput, output: activations[index].pointer, outputGradient: upstream,
+                inputGradient: downstream, shape: shapes[index], batch: batch, parameters: parameters)
+            if let downstream { upstream = UnsafePointer(downstream) }
+        }
+        return wantsInputGradient ? UnsafePointer(inputGradientBuffer.pointer) : nil
+    }
+}
