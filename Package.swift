@@ -21,6 +21,7 @@ let package = Package(
         .target(name: "CPUControl"),
         .target(name: "Kernels", dependencies: ["CBLAS", "CPUControl"]),
         .target(name: "Datasets", dependencies: ["Kernels"]),
+        .target(name: "Evaluation", dependencies: []),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
     ]
 )
