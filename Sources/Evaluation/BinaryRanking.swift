@@ -67,8 +67,8 @@ public enum BinaryRanking {
     ///
     /// Matches `sklearn.metrics.roc_auc_score(y, s)`. The sum is taken in integers and divided
     /// once, so the result is the exact ratio rounded once (sklearn sums rounded rates; the two
-    /// agree to ~1e-15). Constant scores give 0.5, as in sklearn. Undefined when either class is
-    /// absent (sklearn raises `ValueError`).
+    /// agree to ~1e-15; the integer sum is exact while 2·P·N < 2⁶³). Constant scores give 0.5,
+    /// as in sklearn. Undefined when either class is absent (sklearn raises `ValueError`).
     public static func rocAUC<Score: BinaryFloatingPoint>(scores: [Score], labels: [Int]) throws -> MetricValue {
         try ThresholdCounts(scores: scores, labels: labels).rocAUC
     }
@@ -128,14 +128,16 @@ public enum BinaryRanking {
 }
 
 /// One point of a ROC curve. Samples with `score >= threshold` are predicted positive;
-/// `threshold == nil` marks the origin, where the threshold is above every score.
+/// `threshold == nil` marks the origin, where the threshold is above every score (sklearn's
+/// `+inf`, which JSON cannot carry); in JSON that point simply has no `threshold` key.
 public struct ROCPoint: Sendable, Hashable, Codable {
     public let threshold: Double?
     public let falsePositiveRate: Double
     public let truePositiveRate: Double
 }
 
-/// One point of a precision–recall curve; `threshold == nil` marks the final `(1, 0)` point.
+/// One point of a precision–recall curve; `threshold == nil` (no `threshold` key in JSON)
+/// marks the final `(precision 1, recall 0)` point, which sklearn appends without a threshold.
 public struct PrecisionRecallPoint: Sendable, Hashable, Codable {
     public let threshold: Double?
     public let precision: Double
