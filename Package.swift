@@ -23,8 +23,21 @@ let package = Package(
         .target(name: "Layers", dependencies: ["Kernels"]),
         .target(name: "Datasets", dependencies: ["Kernels"]),
         .target(name: "Models", dependencies: ["Layers"]),
+        .target(name: "Training", dependencies: ["Models", "Datasets"]),
+        // Metrics need nothing below them; explanation scores will add Datasets and Models.
+        .target(name: "Evaluation", dependencies: []),
+        .executableTarget(
+            name: "serieslens",
+            dependencies: [
+                "Training", "Evaluation", "Datasets", "Models",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training"]),
+        .testTarget(name: "CLITests", dependencies: ["serieslens"]),
     ]
 )
