@@ -22,5 +22,6 @@ let package = Package(
         .target(name: "Kernels", dependencies: ["CBLAS", "CPUControl"]),
         .target(name: "Datasets", dependencies: ["Kernels"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Kernels"], resources: [.copy("Fixtures")]),
     ]
 )
