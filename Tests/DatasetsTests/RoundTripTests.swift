@@ -15,6 +15,7 @@ import Testing
 
     @Test func tsUnivariateAndMultivariate() throws {
         let directory = try Fixtures.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         for channels in [[ChannelSignal.sine], [.sine, .cosine, .randomWalk]] {
             let original = try synthetic(channels: channels)
             let path = "\(directory)/set\(channels.count).ts"
@@ -29,6 +30,7 @@ import Testing
 
     @Test func csvRoundTripKeepsLabelIndices() throws {
         let directory = try Fixtures.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let original = try synthetic()
         let path = "\(directory)/set.csv"
         try original.write(to: path)
@@ -47,6 +49,7 @@ import Testing
 
     @Test func npyRoundTripWithMask() throws {
         let directory = try Fixtures.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let original = try synthetic(channels: [.sine, .randomWalk])
         let path = "\(directory)/set.npy"
         try original.write(to: path)
@@ -64,6 +67,7 @@ import Testing
     /// A header-less CSV with the label last, and labels for an .npy from a text file.
     @Test func csvLabelLastAndTextLabels() throws {
         let directory = try Fixtures.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         try "1.5,2,3,b\n4,5,6.25,a\n".write(toFile: "\(directory)/last.csv", atomically: true, encoding: .utf8)
         var options = LoadOptions()
         options.labelPosition = .last
@@ -88,6 +92,7 @@ import Testing
         #expect(Array(loaded.values[0..<10]) == [1, 4, 2, 5, 3, 6, 0, 0, 0, 0])
         #expect(Array(loaded.values[10..<20]) == [7, 12, 8, 13, 9, 14, 10, 15, 11, 16])
         let directory = try Fixtures.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         for ext in ["ts", "npy"] {
             try loaded.write(to: "\(directory)/unequal.\(ext)")
             #expect(try SeriesDataset.load(path: "\(directory)/unequal.\(ext)") == loaded, ".\(ext)")
@@ -108,6 +113,7 @@ import Testing
 
     @Test func writingReplacesAtomically() throws {
         let directory = try Fixtures.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = "\(directory)/keep.csv"
         try "precious".write(toFile: path, atomically: false, encoding: .utf8)
         // A failing write (C > 1 in CSV) leaves the existing file as it was, and no temporary files.

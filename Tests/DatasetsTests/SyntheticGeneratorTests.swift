@@ -174,7 +174,9 @@ import Testing
     }
 
     /// The first values for seed 0 with default settings are fixed forever: published datasets and
-    /// experiments depend on them. (Computed by this generator when it was written.)
+    /// experiments depend on them. The bits were also reproduced by an independent Python
+    /// re-implementation of the documented procedure (SplitMix64 → xoshiro256**, `derived(1)`,
+    /// f = U(1,4), A = U(1,10), Float(A·sin(2π·f·t/500)) with NumPy).
     @Test func pinnedFirstValues() throws {
         var configuration = SyntheticConfiguration()
         configuration.count = 4
