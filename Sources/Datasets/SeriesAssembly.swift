@@ -132,3 +132,26 @@ func assembleDataset(
         count: series.count, length: longest, channels: channels, values: values, labels: labels,
         classNames: classNames, validLengths: equal ? nil : lengths)
 }
+
+extension SeriesDataset {
+    /// The dataset zero-padded at the end of every series to `newLength` ≥ `length` steps, with the
+    /// mask padded by zeros and `validLengths` recording the real lengths (the shared unequal-length
+    /// policy). Use it to bring a test set to the training length.
+    public func padded(toLength newLength: Int) -> SeriesDataset {
+        precondition(newLength >= length, "padding cannot shorten series")
+        if newLength == length { return self }
+        let newStride = newLength * channels
+        var newValues = [Float](repeating: 0, count: count * newStride)
+        var newMask = anomalyMask.map { _ in [UInt8](repeating: 0, count: count * newStride) }
+        for n in 0..<count {
+            for k in 0..<seriesStride {
+                newValues[n * newStride + k] = values[n * seriesStride + k]
+                if let mask = anomalyMask { newMask![n * newStride + k] = mask[n * seriesStride + k] }
+            }
+        }
+        return SeriesDataset(
+            count: count, length: newLength, channels: channels, values: newValues, labels: labels,
+            classNames: classNames, anomalyMask: newMask, anomalyKinds: anomalyKinds,
+            validLengths: validLengths ?? [Int](repeating: length, count: count))
+    }
+}
