@@ -105,6 +105,28 @@ public struct SyntheticConfiguration: Codable, Sendable, Equatable {
 
     public init() {}
 
+    /// Decodes a configuration in which any field may be omitted (it then takes its default), so
+    /// a hand-written JSON file can name only what it changes.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = SyntheticConfiguration()
+        length = try container.decodeIfPresent(Int.self, forKey: .length) ?? defaults.length
+        count = try container.decodeIfPresent(Int.self, forKey: .count) ?? defaults.count
+        normalRatio = try container.decodeIfPresent(Double.self, forKey: .normalRatio) ?? defaults.normalRatio
+        frequencyRange = try container.decodeIfPresent(ClosedRange<Double>.self, forKey: .frequencyRange) ?? defaults.frequencyRange
+        amplitudeRange = try container.decodeIfPresent(ClosedRange<Double>.self, forKey: .amplitudeRange) ?? defaults.amplitudeRange
+        locationRange = try container.decodeIfPresent(ClosedRange<Double>.self, forKey: .locationRange) ?? defaults.locationRange
+        lengthRange = try container.decodeIfPresent(ClosedRange<Double>.self, forKey: .lengthRange) ?? defaults.lengthRange
+        kind = try container.decodeIfPresent(AnomalyKind.self, forKey: .kind) ?? defaults.kind
+        mixedKinds = try container.decodeIfPresent([AnomalyKind].self, forKey: .mixedKinds) ?? defaults.mixedKinds
+        channels = try container.decodeIfPresent([ChannelSignal].self, forKey: .channels) ?? defaults.channels
+        anomalousChannels = try container.decodeIfPresent(AnomalousChannelPolicy.self, forKey: .anomalousChannels) ?? defaults.anomalousChannels
+        noiseSigmaFactor = try container.decodeIfPresent(Double.self, forKey: .noiseSigmaFactor) ?? defaults.noiseSigmaFactor
+        spikePoints = try container.decodeIfPresent(ClosedRange<Int>.self, forKey: .spikePoints) ?? defaults.spikePoints
+        spikeHeight = try container.decodeIfPresent(ClosedRange<Double>.self, forKey: .spikeHeight) ?? defaults.spikeHeight
+        seed = try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? defaults.seed
+    }
+
     /// Checks every field, naming the first that is out of range.
     public func validate() throws {
         func check(_ condition: Bool, _ message: String) throws {

@@ -16,6 +16,7 @@ enum TSReader {
         var hasLabels: Bool?
         var classNames: [String] = []
         var classLabelLine: Int?
+        var dimensionsLine: Int?
     }
 
     static func read(path: String, options: LoadOptions) throws -> SeriesDataset {
@@ -59,7 +60,9 @@ enum TSReader {
                 }
             case "@missing": _ = try boolean(words, "@missing", line.number)
             case "@univariate": header.univariate = try boolean(words, "@univariate", line.number)
-            case "@dimensions", "@dimension": header.dimensions = try positive(words, "@dimensions", line.number)
+            case "@dimensions", "@dimension":
+                header.dimensions = try positive(words, "@dimensions", line.number)
+                header.dimensionsLine = line.number
             case "@equallength": header.equalLength = try boolean(words, "@equalLength", line.number)
             case "@serieslength": header.seriesLength = try positive(words, "@seriesLength", line.number)
             case "@classlabel":
@@ -85,7 +88,7 @@ enum TSReader {
             throw fail(lines.last?.number ?? 1, "no @data line: the header never ends")
         }
         if header.univariate == true, let dimensions = header.dimensions, dimensions != 1 {
-            throw fail(header.classLabelLine ?? 1, "@univariate true contradicts @dimensions \(dimensions)")
+            throw fail(header.dimensionsLine ?? 1, "@univariate true contradicts @dimensions \(dimensions)")
         }
         let declaredDimensions = header.dimensions ?? (header.univariate == true ? 1 : nil)
         let hasLabels = header.hasLabels ?? false

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Datasets
 
@@ -58,6 +59,25 @@ import Testing
         var options = LoadOptions()
         options.labelsPath = Fixtures.malformed("integer_values.npy")
         expectError("integer_values.npy", ": byte 10: values must be float32 or float64, the file holds <i4", options: options)
+    }
+
+    @Test func labelsThatDoNotMatchTheValues() throws {
+        let directory = try Fixtures.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var configuration = SyntheticConfiguration()
+        configuration.count = 3
+        configuration.length = 4
+        try configuration.generate().write(to: "\(directory)/x.npy")
+        try "a\nb\n".write(toFile: "\(directory)/two.txt", atomically: true, encoding: .utf8)
+        var options = LoadOptions()
+        options.labelsPath = "\(directory)/two.txt"
+        #expect(throws: DatasetError(file: "\(directory)/two.txt", line: 2, message: "has 2 labels, the values have 3 series")) {
+            try SeriesDataset.load(path: "\(directory)/x.npy", options: options)
+        }
+        try FileManager.default.removeItem(atPath: "\(directory)/x.labels.npy")
+        #expect(throws: DatasetError(file: "\(directory)/x.npy", message: "no labels: pass a labels file (--labels) or put x.labels.npy beside it")) {
+            try SeriesDataset.load(path: "\(directory)/x.npy")
+        }
     }
 
     @Test func unknownExtensionAndMissingFile() {

@@ -104,6 +104,29 @@ import Testing
         #expect(Array(resampled.values[6..<12]) == [7, 12, 9, 14, 11, 16])
     }
 
+    @Test func paddingToALongerLengthKeepsTheMask() throws {
+        let data = try synthetic(count: 4, length: 6)
+        let padded = data.padded(toLength: 9)
+        #expect(padded.validLengths == [6, 6, 6, 6] && padded.length == 9)
+        for n in 0..<4 {
+            #expect(Array(padded.values[(n * 9)..<(n * 9 + 6)]) == Array(data.values[(n * 6)..<(n * 6 + 6)]))
+            #expect(Array(padded.values[(n * 9 + 6)..<(n * 9 + 9)]) == [0, 0, 0])
+            #expect(Array(padded.anomalyMask![(n * 9)..<(n * 9 + 6)]) == Array(data.anomalyMask![(n * 6)..<(n * 6 + 6)]))
+        }
+        #expect(data.padded(toLength: 6) == data)
+    }
+
+    /// Windows line endings, `@classLabel false` and comments between data lines.
+    @Test func crlfAndUnlabelledTS() throws {
+        let directory = try Fixtures.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = "\(directory)/crlf.ts"
+        try "@problemName X\r\n@univariate true\r\n@classLabel false\r\n@data\r\n1,2,3\r\n# note\r\n4,5,6\r\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let loaded = try SeriesDataset.load(path: path)
+        #expect(loaded.values == [1, 2, 3, 4, 5, 6])
+        #expect(loaded.labels == [0, 0] && loaded.classNames == ["unlabelled"])
+    }
+
     @Test func trailingNaNInTSVIsPadding() throws {
         let loaded = try SeriesDataset.load(path: Fixtures.malformed("nan_padded.tsv"))
         #expect(loaded.validLengths == [3, 1])

@@ -226,6 +226,24 @@ import Testing
         let json = try JSONEncoder().encode(configuration)
         #expect(String(decoding: json, as: UTF8.self).contains("\"random-walk\""))
         #expect(try JSONDecoder().decode(SyntheticConfiguration.self, from: json) == configuration)
+        // Omitted fields take their defaults.
+        let partial = try JSONDecoder().decode(SyntheticConfiguration.self, from: Data(#"{"kind": "spike", "locationRange": [0.2, 0.3]}"#.utf8))
+        var expected = SyntheticConfiguration()
+        expected.kind = .spike
+        expected.locationRange = 0.2...0.3
+        #expect(partial == expected)
+    }
+
+    @Test func spikesClipAtTheEnd() throws {
+        var configuration = configuration(.spike, count: 100, length: 50)
+        configuration.normalRatio = 0
+        configuration.locationRange = 0.98...0.99  // start = 49, the last step
+        configuration.spikePoints = 3...3
+        let data = try configuration.generate()
+        for n in 0..<data.count {
+            let masked = (0..<50).filter { data.anomalyMask![n * 50 + $0] == 1 }
+            #expect(masked == [49], "series \(n)")
+        }
     }
 }
 
