@@ -39,5 +39,6 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingTests", dependencies: ["Training"]),
         .testTarget(name: "CLITests", dependencies: ["serieslens"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Kernels"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -1,0 +1,4 @@
+# header only
+@problemName NoData
+@univariate true
+@classLabel true a b
