@@ -104,6 +104,15 @@ import Testing
         #expect(Array(resampled.values[6..<12]) == [7, 12, 9, 14, 11, 16])
     }
 
+    @Test func npyVersion2Float64WithFloatLabels() throws {
+        let loaded = try SeriesDataset.load(path: "\(Fixtures.root)/npy/v2_float64.npy")
+        #expect((loaded.count, loaded.length, loaded.channels) == (2, 2, 2))
+        // float64 → Float rounds once, exactly as Float(Double) does.
+        #expect(loaded.values == [0.1, -2, 3.5, 1e-7, 4, 5, 6, 7.25].map { Float($0 as Double) })
+        #expect(loaded.classNames == ["2", "5"] && loaded.labels == [0, 1])
+        #expect(loaded.anomalyMask == nil)
+    }
+
     @Test func paddingToALongerLengthKeepsTheMask() throws {
         let data = try synthetic(count: 4, length: 6)
         let padded = data.padded(toLength: 9)
