@@ -5,7 +5,7 @@
 # passed here, not as unsafeFlags in Package.swift. Override for a portable build, e.g.
 #   make build ARCH_FLAGS="-Xcc -mavx2 -Xcc -mfma -Xswiftc -target-cpu -Xswiftc x86-64-v3"
 SWIFT ?= swift
-ARCH_FLAGS ?= -Xcc -march=native -Xswiftc -target-cpu -Xswiftc native
+ARCH_FLAGS ?= -Xcc -march=native
 RELEASE_FLAGS ?= -c release $(ARCH_FLAGS)
 DEMO_ARGS ?=
 SERIESLENS = .build/release/serieslens
@@ -26,9 +26,13 @@ build: deps
 demo: build
 	$(SERIESLENS) train --out runs/demo $(DEMO_ARGS)
 
+# Tests run optimised (with -enable-testing for @testable imports): the end-to-end training and
+# CLI tests take seconds in release and minutes in debug.
+TEST_FLAGS ?= -c release -Xswiftc -enable-testing $(ARCH_FLAGS)
+
 test: deps
-	$(SWIFT) build --build-tests $(ARCH_FLAGS)
-	$(SWIFT) test --skip-build $(ARCH_FLAGS)
+	$(SWIFT) build --build-tests $(TEST_FLAGS)
+	$(SWIFT) test --skip-build $(TEST_FLAGS)
 
 clean:
 	rm -rf .build runs

@@ -4,7 +4,9 @@
 /// Accuracy against a Double reference over the whole Float range (tested in `VectorMathTests`):
 /// - `exp`: relative error ≤ 3e-7 for x in [-87.33, 88]; below that it returns e^-87.33 (the smallest
 ///   normal, not a denormal: flush-to-zero territory anyway), above it saturates at e^88.
-/// - `sigmoid`: relative error ≤ 5e-7 everywhere (absolute ≤ 1e-7).
+/// - `sigmoid`: relative error ≤ 5e-7 while the result is a normal number (x ≥ −87), absolute ≤ 1e-7
+///   everywhere.
+/// NaN in gives NaN out (a diverged model must not look finite).
 /// - `tanh`: relative error ≤ 1e-6 everywhere, absolute ≤ 2e-7 (odd Taylor series below |x| = 0.125,
 ///   1 − 2/(e^{2|x|} + 1) above, where no cancellation can lose more than 1e-6 relatively).
 public enum VectorMath {
@@ -13,7 +15,8 @@ public enum VectorMath {
     @inlinable @inline(__always)
     public static func exp(_ x: Vector) -> Vector {
         // e^x = 2^n · e^r with n = round(x·log2 e) and |r| ≤ ln2/2; 2^n is built in the exponent bits.
-        let clamped = x.clamped(lowerBound: Vector(repeating: -87.33), upperBound: Vector(repeating: 88.0))
+        // pointwiseMin/Max, not `clamped`: the latter's range checks scalarise into ~300 instructions.
+        let clamped = pointwiseMin(pointwiseMax(x, Vector(repeating: -87.33)), Vector(repeating: 88.0))
         let magic = Vector(repeating: 12_582_912)  // 1.5·2^23: adding it rounds to an integer in the low bits
         let t = clamped * Vector(repeating: 1.442_695_04) + magic
         let n = t - magic
@@ -29,7 +32,8 @@ public enum VectorMath {
         p = Vector(repeating: 1).addingProduct(p, r)
         let bits = unsafeBitCast(t, to: SIMD16<UInt32>.self) &<< 23
         let scale = unsafeBitCast(bits &+ SIMD16<UInt32>(repeating: 0x3F80_0000), to: Vector.self)
-        return p * scale
+        // The clamp's min/max would turn NaN into a finite number; diverged weights must stay visible.
+        return (p * scale).replacing(with: x, where: x .!= x)
     }
 
     /// σ(x) = 1 / (1 + e^{−x}).

@@ -22,8 +22,10 @@ public final class Buffer<Scalar: TensorScalar>: @unchecked Sendable {
     public func resize(_ newCount: Int, zeroed: Bool = false) {
         if newCount > storage.count {
             let grown = UnsafeMutableBufferPointer<Scalar>.allocate(capacity: newCount)
-            grown.initialize(repeating: 0)
-            _ = grown.update(fromContentsOf: storage[0..<count])
+            let stride = MemoryLayout<Scalar>.stride
+            // Raw memset/memcpy: generic element-wise copies are not specialised here and cost 10×.
+            UnsafeMutableRawPointer(grown.baseAddress!).initializeMemory(as: UInt8.self, repeating: 0, count: newCount * stride)
+            UnsafeMutableRawPointer(grown.baseAddress!).copyMemory(from: UnsafeRawPointer(storage.baseAddress!), byteCount: count * stride)
             storage.deallocate()
             storage = grown
         }
@@ -33,7 +35,7 @@ public final class Buffer<Scalar: TensorScalar>: @unchecked Sendable {
 
     public func zero() {
         guard count > 0 else { return }
-        pointer.update(repeating: 0, count: count)
+        UnsafeMutableRawPointer(pointer).initializeMemory(as: UInt8.self, repeating: 0, count: count * MemoryLayout<Scalar>.stride)
     }
 
     public var array: [Scalar] { Array(storage[0..<count]) }

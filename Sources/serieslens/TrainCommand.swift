@@ -128,7 +128,7 @@ struct TrainCommand: ParsableCommand {
         let result = try trainer.train(training: train, validation: validation) { record in
             print(String(format: "epoch %3d/%d  train loss %.4f  val loss %.4f  %6.2f s  %7.0f series/s",
                          record.epoch, epochs, record.trainLoss, record.validationLoss, record.seconds, record.seriesPerSecond))
-            fflush(stdout)
+            fflush(nil)  // show each epoch as it ends, also when stdout is a pipe
         }
         print("best epoch \(result.bestEpoch) (val loss \(String(format: "%.4f", result.bestValidationLoss)))\(result.stoppedEarly ? ", stopped early" : "")")
 

@@ -82,6 +82,6 @@ import Testing
         let result = try Self.run(["models"])
         #expect(result.status == 0)
         // BiLSTM 2·(4·32·(1+32) + 2·4·32) + attention 64·64+64+64+1 + classifier 64+1
-        #expect(result.stdout.contains("bilstm-attention") && result.stdout.contains("21250 parameters"), "\(result.stdout)")
+        #expect(result.stdout.contains("bilstm-attention") && result.stdout.contains("13250 parameters"), "\(result.stdout)")
     }
 }

@@ -16,8 +16,10 @@ import Testing
 ///
 /// One tensor is special: `attention.2.bias` is added to every score before the softmax over time,
 /// which is shift-invariant, so its gradient is exactly zero and both frameworks return rounding
-/// noise (PyTorch: 4e-19). We check it is negligible against the model's gradient scale, and that
-/// Adam, whose step for a noise gradient g is lr·g/(|g|+ε), leaves it within 1e-4 of the start.
+/// noise (PyTorch: 4e-19). We check it is negligible against the model's gradient scale. Adam turns
+/// even noise into steps of up to lr (its step is lr·m̂/(√v̂+ε)): PyTorch's 4e-19 is far below
+/// ε = 1e-8 and barely moves, our Float32 noise is not, so after 3 steps we can only require
+/// |ours − theirs| ≤ 3·lr.
 @Suite struct ParityTests {
     static let fixtures = ["bilstm-attention-B4-T40-C1", "bilstm-attention-B3-T24-C3"]
     /// Parameters whose exact gradient is zero (see the suite's comment).
@@ -99,7 +101,7 @@ import Testing
             let ours = model.parameters.tensor(named: spec.name)!.map { Double($0) }
             let theirs = try fixture.doubles("adam.\(spec.name)")
             if Self.shiftInvariant.contains(spec.name) {
-                for (a, b) in zip(ours, theirs) { #expect(abs(a - b) <= 1e-4, "\(fixtureName) adam.\(spec.name): \(a) vs \(b)") }
+                for (a, b) in zip(ours, theirs) { #expect(abs(a - b) <= 3 * 1e-3, "\(fixtureName) adam.\(spec.name): \(a) vs \(b)") }
                 continue
             }
             Self.expectClose(ours, theirs, "\(fixtureName) adam.\(spec.name)")

@@ -14,19 +14,17 @@ import Testing
         return try configuration.generate().stratifiedSplit(SplitFractions(), seed: seed)
     }
 
-    /// A short run on an easy synthetic task must learn it: 600 flat-anomaly series of T = 60,
-    /// per-series z-scored, reach ≥ 0.85 test accuracy within 12 epochs (a constant predictor gets
-    /// 0.5; the seed recipe reaches 0.83–0.85 on the harder T = 500 task).
+    /// A short run on an easy synthetic task must learn it: 600 flat-anomaly series of T = 60
+    /// (seed distribution, no normalisation) reach ≥ 0.85 test accuracy within 12 epochs at lr 0.01
+    /// (observed 0.956; a constant predictor gets 0.5, the seed recipe 0.83–0.85 on the T = 500 task).
     @Test func learnsTheFlatAnomalyTask() throws {
         let split = try Self.syntheticSplit(count: 600, length: 60, seed: 3)
-        let normalizer = Normalizer.fit(.series, on: split.train)
-        let train = try normalizer.apply(to: split.train), validation = try normalizer.apply(to: split.validation)
-        let test = try normalizer.apply(to: split.test)
+        let (train, validation, test) = (split.train, split.validation, split.test)
         let model: SequentialClassifier<Float> = try ModelCatalog.make("bilstm-attention", inputChannels: 1)
         model.initialize(seed: 3)
         var configuration = TrainingConfiguration()
         configuration.epochs = 12
-        configuration.learningRate = 5e-3
+        configuration.learningRate = 1e-2
         configuration.seed = 3
         configuration.threads = 2
         let result = try Trainer(model: model, configuration: configuration).train(training: train, validation: validation)
