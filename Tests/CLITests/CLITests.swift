@@ -78,6 +78,36 @@ import Testing
         #expect(kind.stderr.contains("wobble"))
     }
 
+    /// `generate` writes each format, and `train` reads it back with the right shape and classes.
+    @Test(arguments: [("ts", [String]()), ("csv", ["--label-column", "label"]), ("npy", [String]())])
+    func generatedFilesTrain(format: String, readOptions: [String]) throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let file = directory.appendingPathComponent("set.\(format)").path
+        let generated = try Self.run(["generate", "--kind", "mixed", "--samples", "60", "--length", "40", "--channels", format == "csv" ? "sine" : "sine,random-walk", "--seed", "5", "--out", file])
+        #expect(generated.status == 0, "stderr: \(generated.stderr)")
+        #expect(generated.stdout.contains("wrote 60 series (T=40"), "\(generated.stdout)")
+        let trained = try Self.run(["train", "--train", file, "--epochs", "1", "--out", directory.appendingPathComponent("run").path] + readOptions)
+        #expect(trained.status == 0, "stderr: \(trained.stderr)")
+        // All 60 series arrive, split three ways (stratified 70/15/15).
+        let counts = try #require(trained.stdout.firstMatch(of: /train (\d+), validation (\d+), test (\d+)/), "\(trained.stdout)")
+        #expect(Int(counts.1)! + Int(counts.2)! + Int(counts.3)! == 60)
+        #expect(Int(counts.2)! >= 8 && Int(counts.3)! >= 8)
+    }
+
+    @Test func malformedDataFileIsOneLineNamingFileAndLine() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let file = directory.appendingPathComponent("bad.ts")
+        try "@problemName bad\n@univariate true\n@classLabel true a b\n@data\n1,2,3:a\n1,x,3:b\n".write(to: file, atomically: true, encoding: .utf8)
+        let result = try Self.run(["train", "--train", file.path, "--epochs", "1"])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("error: \(file.path):6"), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+
     @Test func modelsListsTheBuiltIns() throws {
         let result = try Self.run(["models"])
         #expect(result.status == 0)
