@@ -40,10 +40,11 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
     torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
-    rng = np.random.default_rng(0)
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
     xtr, ytr = seed_data(3500, 500, rng)
     xva, yva = seed_data(750, 500, rng)
     model = BiLSTMAttention()
@@ -60,8 +61,11 @@ def main():
             loss = loss_fn(logits, ytr[idx]); loss.backward(); opt.step()
         model.eval()
         with torch.no_grad():
-            val = sum(loss_fn(model(xva[b:b + 32])[0], yva[b:b + 32]).item() * len(xva[b:b + 32]) for b in range(0, 750, 32)) / 750
-        print(f"pytorch epoch {epoch + 1}: {time.perf_counter() - start:.2f} s (val loss {val:.4f}, torch {torch.__version__}, {args.threads} threads)", flush=True)
+            logits = torch.cat([model(xva[b:b + 32])[0] for b in range(0, 750, 32)])
+            val = loss_fn(logits, yva).item()
+            accuracy = ((logits > 0).float() == yva).float().mean().item()
+        print(f"pytorch epoch {epoch + 1}: {time.perf_counter() - start:.2f} s (val loss {val:.4f}, val accuracy {accuracy:.3f}, "
+              f"torch {torch.__version__}, {args.threads} threads)", flush=True)
 
 
 if __name__ == "__main__":

@@ -69,11 +69,8 @@ public final class Adam<Scalar: TensorScalar>: @unchecked Sendable {
         }
     }
 
-    /// Restores the optimizer from a checkpoint.
-    public func restore(step: Int, firstMoment m: [Scalar], secondMoment v: [Scalar]) {
-        precondition(m.count == firstMoment.count && v.count == secondMoment.count, "moment sizes differ")
+    /// Sets the step count when resuming (the moments are restored through `stateBuffers`).
+    public func restore(step: Int) {
         self.step = step
-        _ = firstMoment.storage.update(fromContentsOf: m)
-        _ = secondMoment.storage.update(fromContentsOf: v)
     }
 }

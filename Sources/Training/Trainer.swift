@@ -5,6 +5,15 @@ import Kernels
 import Layers
 import Models
 
+public enum OptimizerKind: String, Codable, Sendable, CaseIterable {
+    /// Adam, weight decay as an L2 term (torch.optim.Adam).
+    case adam
+    /// AdamW, decoupled weight decay (torch.optim.AdamW).
+    case adamw
+    /// SGD with momentum (torch.optim.SGD).
+    case sgd
+}
+
 /// The seed's recipe, every part a setting: mini-batch Adam on BCE-with-logits, shuffled each epoch
 /// from a seeded generator, validation loss after every epoch, early stopping with patience, and the
 /// best epoch's parameters restored at the end.
@@ -12,9 +21,13 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var epochs = 15
     public var batchSize = 32
     public var learningRate = 1e-3
+    public var optimizer = OptimizerKind.adam
     public var weightDecay = 0.0
-    /// AdamW (decoupled decay) instead of Adam's L2 term.
-    public var decoupledWeightDecay = false
+    /// SGD momentum.
+    public var momentum = 0.9
+    public var schedule = LearningRateSchedule.constant
+    /// Clip the global gradient L2 norm to this value before each update.
+    public var clipGradientNorm: Double?
     /// Epochs without a validation-loss improvement before stopping; nil trains every epoch.
     public var patience: Int? = 5
     /// Seeds initialisation and batch order.
@@ -32,6 +45,51 @@ public struct EpochRecord: Codable, Sendable, Equatable {
     public var validationLoss: Double
     public var seconds: Double
     public var seriesPerSecond: Double
+    public var learningRate: Double
+}
+
+/// Everything besides tensors that a resumed run needs to continue exactly where it stopped.
+public struct TrainingProgress: Codable, Sendable, Equatable {
+    public var completedEpochs = 0
+    public var bestEpoch = 0
+    public var bestValidationLoss = Double.infinity
+    public var epochsSinceImprovement = 0
+    public var stoppedEarly = false
+    public var history: [EpochRecord] = []
+    /// The batch-order generator, positioned after the last completed epoch.
+    public var random: SeededRandom
+    public var optimizerStep = 0
+
+    enum CodingKeys: String, CodingKey {
+        case completedEpochs, bestEpoch, bestValidationLoss, epochsSinceImprovement, stoppedEarly, history, random, optimizerStep
+    }
+
+    init(random: SeededRandom) { self.random = random }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        completedEpochs = try container.decode(Int.self, forKey: .completedEpochs)
+        bestEpoch = try container.decode(Int.self, forKey: .bestEpoch)
+        // JSON has no infinity: a run with no finished epoch stores null.
+        bestValidationLoss = try container.decodeIfPresent(Double.self, forKey: .bestValidationLoss) ?? .infinity
+        epochsSinceImprovement = try container.decode(Int.self, forKey: .epochsSinceImprovement)
+        stoppedEarly = try container.decode(Bool.self, forKey: .stoppedEarly)
+        history = try container.decode([EpochRecord].self, forKey: .history)
+        random = try container.decode(SeededRandom.self, forKey: .random)
+        optimizerStep = try container.decode(Int.self, forKey: .optimizerStep)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(completedEpochs, forKey: .completedEpochs)
+        try container.encode(bestEpoch, forKey: .bestEpoch)
+        try container.encode(bestValidationLoss.isFinite ? bestValidationLoss : nil, forKey: .bestValidationLoss)
+        try container.encode(epochsSinceImprovement, forKey: .epochsSinceImprovement)
+        try container.encode(stoppedEarly, forKey: .stoppedEarly)
+        try container.encode(history, forKey: .history)
+        try container.encode(random, forKey: .random)
+        try container.encode(optimizerStep, forKey: .optimizerStep)
+    }
 }
 
 public struct TrainingResult: Sendable {
@@ -39,6 +97,16 @@ public struct TrainingResult: Sendable {
     public var bestEpoch: Int
     public var bestValidationLoss: Double
     public var stoppedEarly: Bool
+}
+
+/// Progress inside an epoch, for live progress lines.
+public struct BatchProgress: Sendable {
+    public var epoch: Int
+    public var batch: Int
+    public var batches: Int
+    public var loss: Double
+    public var seriesPerSecond: Double
+    public var secondsRemainingInEpoch: Double
 }
 
 public enum TrainingError: Error, CustomStringConvertible, Equatable {
@@ -49,7 +117,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .nonFiniteLoss(let epoch, let batch, let loss):
-            return "training loss became \(loss) at epoch \(epoch), batch \(batch); stopped (the best checkpoint so far is kept). Try a lower --lr or --normalize series."
+            return "training loss became \(loss) at epoch \(epoch), batch \(batch); stopped (the best checkpoint so far is kept). Try a lower --lr, --clip-grad-norm or --normalize series."
         case .unsupported(let message): return message
         case .emptyDataset(let which): return "the \(which) set is empty"
         }
@@ -60,8 +128,10 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
 public final class Trainer: @unchecked Sendable {
     public let model: SequentialClassifier<Float>
     public let configuration: TrainingConfiguration
-    public let optimizer: Adam<Float>
-    private var random: SeededRandom
+    public let optimizer: any Optimizer<Float>
+    /// The parameters of the best epoch so far.
+    public let bestParameters: ParameterStore<Float>
+    public private(set) var progress: TrainingProgress
     private let batchInput = Buffer<Float>()
     private let batchTargets = Buffer<Float>()
     private let logitGradient = Buffer<Float>()
@@ -69,16 +139,33 @@ public final class Trainer: @unchecked Sendable {
     public init(model: SequentialClassifier<Float>, configuration: TrainingConfiguration) {
         self.model = model
         self.configuration = configuration
-        optimizer = Adam(parameterCount: model.parameters.count, settings: .init(
-            learningRate: configuration.learningRate, weightDecay: configuration.weightDecay,
-            decoupledWeightDecay: configuration.decoupledWeightDecay))
-        random = SeededRandom(seed: configuration.seed).derived(1)
+        switch configuration.optimizer {
+        case .adam, .adamw:
+            optimizer = Adam<Float>(parameterCount: model.parameters.count, settings: .init(
+                learningRate: configuration.learningRate, weightDecay: configuration.weightDecay,
+                decoupledWeightDecay: configuration.optimizer == .adamw))
+        case .sgd:
+            optimizer = SGD<Float>(parameterCount: model.parameters.count, learningRate: configuration.learningRate,
+                                   momentum: configuration.momentum, weightDecay: configuration.weightDecay)
+        }
+        bestParameters = model.parameters.copy()
+        progress = TrainingProgress(random: SeededRandom(seed: configuration.seed).derived(1))
         model.threads = configuration.threads
     }
 
-    /// Runs the epochs; `onEpoch` sees each record as it completes (for progress lines).
+    /// Continues from a saved state: `progress`, the best parameters and the optimizer's step (its
+    /// buffers are restored by the caller through `optimizer.stateBuffers`).
+    public func resume(progress: TrainingProgress) {
+        self.progress = progress
+        optimizer.restore(step: progress.optimizerStep)
+    }
+
+    /// Runs the remaining epochs; `onEpoch` sees each record as it completes and whether it is the
+    /// new best (the caller saves checkpoints there), `onBatch` sees progress inside an epoch.
     public func train(
-        training: SeriesDataset, validation: SeriesDataset, onEpoch: (EpochRecord) -> Void = { _ in }
+        training: SeriesDataset, validation: SeriesDataset,
+        onBatch: (BatchProgress) -> Void = { _ in },
+        onEpoch: (EpochRecord, _ isBest: Bool) throws -> Void = { _, _ in }
     ) throws -> TrainingResult {
         guard training.count > 0 else { throw TrainingError.emptyDataset("training") }
         guard validation.count > 0 else { throw TrainingError.emptyDataset("validation") }
@@ -87,49 +174,62 @@ public final class Trainer: @unchecked Sendable {
         }
         FloatingPointEnvironment.enableFlushToZero()
         BLASThreads.set(1)
-        let best = model.parameters.copy()
-        var bestLoss = Double.infinity, bestEpoch = 0, sinceImprovement = 0
-        var history: [EpochRecord] = []
         var order = Array(0..<training.count)
-        var stoppedEarly = false
-        for epoch in 1...max(configuration.epochs, 1) where configuration.epochs > 0 {
+        let batchesPerEpoch = (training.count + configuration.batchSize - 1) / configuration.batchSize
+        let totalSteps = batchesPerEpoch * configuration.epochs
+        while progress.completedEpochs < configuration.epochs && !progress.stoppedEarly {
+            let epoch = progress.completedEpochs + 1
             let start = DispatchTime.now().uptimeNanoseconds
-            random.shuffle(&order)
+            // The order is a fresh permutation each epoch, drawn from the saved generator, so a
+            // resumed run sees the same batches.
+            order = Array(0..<training.count)
+            progress.random.shuffle(&order)
             var lossSum = 0.0
-            var batchNumber = 0
-            for batchStart in stride(from: 0, to: order.count, by: configuration.batchSize) {
-                batchNumber += 1
+            var learningRate = configuration.learningRate
+            for (batchIndex, batchStart) in stride(from: 0, to: order.count, by: configuration.batchSize).enumerated() {
                 let indices = Array(order[batchStart..<min(batchStart + configuration.batchSize, order.count)])
-                let loss = try step(on: training, indices: indices)
-                guard loss.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, batch: batchNumber, loss: loss) }
+                learningRate = configuration.schedule.rate(base: configuration.learningRate, step: optimizer.step, totalSteps: totalSteps)
+                let loss = try step(on: training, indices: indices, learningRate: learningRate)
+                guard loss.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, batch: batchIndex + 1, loss: loss) }
                 lossSum += loss * Double(indices.count)
+                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                let done = batchStart + indices.count
+                onBatch(BatchProgress(
+                    epoch: epoch, batch: batchIndex + 1, batches: batchesPerEpoch, loss: loss,
+                    seriesPerSecond: Double(done) / max(elapsed, 1e-9),
+                    secondsRemainingInEpoch: elapsed / Double(done) * Double(training.count - done)))
             }
             let validationLoss = try self.loss(on: validation)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             let record = EpochRecord(
                 epoch: epoch, trainLoss: lossSum / Double(training.count), validationLoss: validationLoss,
-                seconds: seconds, seriesPerSecond: Double(training.count + validation.count) / seconds)
-            history.append(record)
-            onEpoch(record)
-            if validationLoss < bestLoss {
-                bestLoss = validationLoss
-                bestEpoch = epoch
-                sinceImprovement = 0
-                best.copyValues(from: model.parameters)
+                seconds: seconds, seriesPerSecond: Double(training.count + validation.count) / seconds,
+                learningRate: learningRate)
+            progress.history.append(record)
+            progress.completedEpochs = epoch
+            progress.optimizerStep = optimizer.step
+            let isBest = validationLoss < progress.bestValidationLoss
+            if isBest {
+                progress.bestValidationLoss = validationLoss
+                progress.bestEpoch = epoch
+                progress.epochsSinceImprovement = 0
+                bestParameters.copyValues(from: model.parameters)
             } else {
-                sinceImprovement += 1
-                if let patience = configuration.patience, sinceImprovement >= patience {
-                    stoppedEarly = true
-                    break
+                progress.epochsSinceImprovement += 1
+                if let patience = configuration.patience, progress.epochsSinceImprovement >= patience {
+                    progress.stoppedEarly = true
                 }
             }
+            try onEpoch(record, isBest)
         }
-        if bestEpoch > 0 { model.parameters.copyValues(from: best) }
-        return TrainingResult(history: history, bestEpoch: bestEpoch, bestValidationLoss: bestLoss, stoppedEarly: stoppedEarly)
+        if progress.bestEpoch > 0 { model.parameters.copyValues(from: bestParameters) }
+        return TrainingResult(
+            history: progress.history, bestEpoch: progress.bestEpoch,
+            bestValidationLoss: progress.bestValidationLoss, stoppedEarly: progress.stoppedEarly)
     }
 
     /// One optimizer step on the series at `indices`; returns the batch's mean loss.
-    public func step(on dataset: SeriesDataset, indices: [Int]) throws -> Double {
+    public func step(on dataset: SeriesDataset, indices: [Int], learningRate: Double? = nil) throws -> Double {
         let batch = indices.count
         gather(dataset, indices: indices)
         let logits = try model.forward(batchInput.pointer, batch: batch, time: dataset.length, training: true)
@@ -139,7 +239,8 @@ public final class Trainer: @unchecked Sendable {
         logitGradient.resize(batch, zeroed: true)
         BinaryCrossEntropy.backward(logits: logits, targets: batchTargets.pointer, addingInto: logitGradient.pointer, count: batch)
         model.backward(logitGradient: logitGradient.pointer)
-        optimizer.update(model.parameters)
+        if let maximum = configuration.clipGradientNorm { clipGradientNorm(model.parameters, maximum: maximum) }
+        optimizer.update(model.parameters, learningRate: learningRate ?? configuration.learningRate)
         return loss
     }
 

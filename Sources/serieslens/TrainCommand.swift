@@ -15,13 +15,17 @@ struct TrainCommand: ParsableCommand {
             U(1,10)), half of them with a flat anomaly, split 70/15/15 (stratified). With --train FILE
             (and optionally --test FILE) the data comes from files; see docs/FORMATS.md.
 
-            Writes DIR/model.safetensors (best epoch; PyTorch state_dict names), DIR/history.csv and
-            .json (per epoch: losses, seconds, series/s) and DIR/metrics.json (test metrics).
+            Writes DIR/model.safetensors (best epoch so far; PyTorch state_dict names), after every
+            epoch DIR/last.safetensors (parameters, optimizer and generator state for --resume),
+            DIR/history.csv and .json (per epoch: losses, seconds, series/s, learning rate), and at the
+            end DIR/metrics.json (test metrics). Every file is replaced atomically.
 
             Examples:
               serieslens train
               serieslens train --epochs 5 --samples 2000 --seed 7 --out runs/seed7
               serieslens train --kind noise --channels sine,cosine
+              serieslens train --optimizer adamw --weight-decay 0.01 --lr-schedule onecycle --lr 0.01
+              serieslens train --resume runs/seed7        # continue an interrupted run exactly
             """)
 
     @Option(help: "Model name (see `serieslens models`).")
@@ -36,14 +40,23 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Series per mini-batch.")
     var batchSize = 32
 
-    @Option(help: "Adam learning rate.")
+    @Option(help: "Learning rate (the peak rate for --lr-schedule onecycle).")
     var lr = 1e-3
 
-    @Option(help: "Weight decay (L2 for Adam; decoupled with --adamw).")
+    @Option(help: ArgumentHelp("Optimizer: adam (weight decay as L2), adamw (decoupled weight decay), sgd (momentum 0.9).", valueName: "adam|adamw|sgd"))
+    var optimizer = "adam"
+
+    @Option(help: "Weight decay.")
     var weightDecay = 0.0
 
-    @Flag(help: "Use AdamW (decoupled weight decay).")
-    var adamw = false
+    @Option(help: ArgumentHelp("Clip the global gradient L2 norm to this value before each update.", valueName: "norm"))
+    var clipGradNorm: Double?
+
+    @Option(help: ArgumentHelp("Learning-rate schedule per batch: constant, cosine (to 0), onecycle (warm-up 30 %, then cosine).", valueName: "constant|cosine|onecycle"))
+    var lrSchedule = "constant"
+
+    @Option(help: ArgumentHelp("Continue the interrupted run in DIR from DIR/last.safetensors, with its original options.", valueName: "dir"))
+    var resume: String?
 
     @Option(help: "Seed for data generation, split, initialisation and batch order.")
     var seed: UInt64 = 42
@@ -75,16 +88,39 @@ struct TrainCommand: ParsableCommand {
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be a positive number") }
         guard (1...2).contains(threads) else { throw ValidationError("--threads must be 1 or 2") }
         guard patience >= 0 else { throw ValidationError("--patience must be 0 or more") }
+        guard OptimizerKind(rawValue: optimizer) != nil else { throw ValidationError("--optimizer must be adam, adamw or sgd, got '\(optimizer)'") }
+        guard LearningRateSchedule(rawValue: lrSchedule) != nil else {
+            throw ValidationError("--lr-schedule must be constant, cosine or onecycle, got '\(lrSchedule)'")
+        }
+        if let clipGradNorm, !(clipGradNorm > 0) { throw ValidationError("--clip-grad-norm must be positive") }
     }
 
     func run() throws {
-        do { try trainAndReport() } catch let exit as ExitCode { throw exit } catch { throw reportFailure(error) }
+        do {
+            if let resume {
+                let url = URL(fileURLWithPath: resume).appendingPathComponent("last.safetensors")
+                guard FileManager.default.fileExists(atPath: url.path) else {
+                    throw ValidationError("--resume \(resume): no last.safetensors there (was the run started with --out \(resume)?)")
+                }
+                let state = try Checkpoint.readTrainingState(from: url)
+                var original = try TrainCommand.parse(state.arguments)
+                original.out = resume
+                try original.trainAndReport(arguments: state.arguments, resuming: state)
+            } else {
+                try trainAndReport(arguments: Self.ownArguments, resuming: nil)
+            }
+        } catch let exit as ExitCode { throw exit } catch { throw reportFailure(error) }
     }
 
-    private func loadData() throws -> (train: SeriesDataset, validation: SeriesDataset, test: SeriesDataset, description: String) {
+    /// This invocation's arguments after `train`, stored in last.safetensors for --resume.
+    static var ownArguments: [String] {
+        Array(CommandLine.arguments.dropFirst().drop { $0 != "train" }.dropFirst())
+    }
+
+    private func loadData() throws -> (train: SeriesDataset, validation: SeriesDataset, test: SeriesDataset, normalizer: Normalizer, description: String) {
         if data.trainPath != nil {
             let splits = try data.loadSplits(seed: seed)
-            return (splits.train, splits.validation, splits.test, "files \(data.trainPath!)\(data.testPath.map { " + \($0)" } ?? "")")
+            return (splits.train, splits.validation, splits.test, splits.normalizer, "files \(data.trainPath!)\(data.testPath.map { " + \($0)" } ?? "")")
         }
         var synthetic = SyntheticConfiguration()
         synthetic.count = samples
@@ -103,40 +139,60 @@ struct TrainCommand: ParsableCommand {
         let dataset = try synthetic.generate()
         let split = try dataset.stratifiedSplit(SplitFractions(), seed: seed)
         let normalizer = Normalizer.fit(try data.normalizationMethod(), on: split.train)
-        return (try normalizer.apply(to: split.train), try normalizer.apply(to: split.validation), try normalizer.apply(to: split.test),
+        return (try normalizer.apply(to: split.train), try normalizer.apply(to: split.validation), try normalizer.apply(to: split.test), normalizer,
                 "synthetic \(anomalyKind.rawValue) anomalies, \(samples) series × T=\(length) × C=\(synthetic.channels.count)")
     }
 
-    private func trainAndReport() throws {
-        let (train, validation, test, description) = try loadData()
+    private func trainAndReport(arguments: [String], resuming: TrainingState?) throws {
+        let (train, validation, test, normalizer, description) = try loadData()
         let classifier: SequentialClassifier<Float> = try ModelCatalog.make(model, inputChannels: train.channels, classCount: train.classCount)
         var configuration = TrainingConfiguration()
         configuration.epochs = epochs
         configuration.batchSize = batchSize
         configuration.learningRate = lr
+        configuration.optimizer = OptimizerKind(rawValue: optimizer)!
         configuration.weightDecay = weightDecay
-        configuration.decoupledWeightDecay = adamw
+        configuration.clipGradientNorm = clipGradNorm
+        configuration.schedule = LearningRateSchedule(rawValue: lrSchedule)!
         configuration.patience = patience == 0 ? nil : patience
         configuration.seed = seed
         configuration.threads = threads
         classifier.initialize(seed: seed)
         let directory = URL(fileURLWithPath: out ?? "runs/\(model)-seed\(seed)")
-        print("\(model): \(classifier.parameters.count) parameters; data: \(description)")
-        print("train \(train.count), validation \(validation.count), test \(test.count); batch \(batchSize), Adam lr \(lr), up to \(epochs) epochs, patience \(patience); threads \(threads)")
-
         let trainer = Trainer(model: classifier, configuration: configuration)
-        let result = try trainer.train(training: train, validation: validation) { record in
-            print(String(format: "epoch %3d/%d  train loss %.4f  val loss %.4f  %6.2f s  %7.0f series/s",
-                         record.epoch, epochs, record.trainLoss, record.validationLoss, record.seconds, record.seriesPerSecond))
-            fflush(nil)  // show each epoch as it ends, also when stdout is a pipe
+        if let resuming {
+            try Checkpoint.restore(trainer, from: resuming)
+            print("resuming \(directory.path) after epoch \(trainer.progress.completedEpochs)")
         }
-        print("best epoch \(result.bestEpoch) (val loss \(String(format: "%.4f", result.bestValidationLoss)))\(result.stoppedEarly ? ", stopped early" : "")")
+        print("\(model): \(classifier.parameters.count) parameters; data: \(description)")
+        print("train \(train.count), validation \(validation.count), test \(test.count); batch \(batchSize), \(optimizer) lr \(lr) (\(lrSchedule)), up to \(epochs) epochs, patience \(patience); threads \(threads)")
+        fflush(nil)
 
         let metadata = CheckpointMetadata(
             model: model, inputChannels: train.channels, length: train.length, classNames: train.classNames,
-            training: configuration, epoch: result.bestEpoch)
-        try Checkpoint.save(classifier, metadata: metadata, to: directory.appendingPathComponent("model.safetensors"))
-        try RunFiles.writeHistory(result.history, to: directory)
+            training: configuration, normalizer: normalizer)
+        let interactive = isatty(STDOUT_FILENO) != 0
+        let result = try trainer.train(training: train, validation: validation, onBatch: { progress in
+            guard interactive else { return }
+            print(String(format: "\repoch %3d/%d  batch %4d/%d  loss %.4f  %6.0f series/s  ETA %4.0f s ",
+                         progress.epoch, epochs, progress.batch, progress.batches, progress.loss,
+                         progress.seriesPerSecond, progress.secondsRemainingInEpoch), terminator: "")
+            fflush(nil)
+        }, onEpoch: { record, isBest in
+            if interactive { print("\r\u{1B}[K", terminator: "") }
+            print(String(format: "epoch %3d/%d  train loss %.4f  val loss %.4f  %6.2f s  %7.0f series/s%@",
+                         record.epoch, epochs, record.trainLoss, record.validationLoss, record.seconds, record.seriesPerSecond,
+                         isBest ? "  *" : ""))
+            fflush(nil)  // show each epoch as it ends, also when stdout is a pipe
+            var bestMetadata = metadata
+            bestMetadata.epoch = trainer.progress.bestEpoch
+            if isBest {
+                try Checkpoint.save(trainer.bestParameters, metadata: bestMetadata, to: directory.appendingPathComponent("model.safetensors"))
+            }
+            try Checkpoint.saveTrainingState(trainer, metadata: bestMetadata, arguments: arguments, to: directory.appendingPathComponent("last.safetensors"))
+            try RunFiles.writeHistory(trainer.progress.history, to: directory)
+        })
+        print("best epoch \(result.bestEpoch) (val loss \(String(format: "%.4f", result.bestValidationLoss)))\(result.stoppedEarly ? ", stopped early" : "")")
 
         let predictions = try Predictor(model: classifier).predict(test)
         let report = try ClassificationReport.binary(
@@ -144,6 +200,7 @@ struct TrainCommand: ParsableCommand {
         print("\ntest set (\(test.count) series):")
         print(report.table())
         try RunFiles.writeJSON(report, to: directory.appendingPathComponent("metrics.json"))
-        print("wrote \(directory.path)/model.safetensors, history.csv, history.json, metrics.json")
+        print("wrote \(directory.path)/model.safetensors, last.safetensors, history.csv, history.json, metrics.json")
     }
 }
+

@@ -108,6 +108,61 @@ import Testing
         #expect(result.stderr.split(separator: "\n").count == 1)
     }
 
+    /// Same seed and threads → identical metrics.json, byte for byte.
+    @Test func sameSeedSameMetrics() throws {
+        let first = Self.temporaryDirectory(), second = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: first); try? FileManager.default.removeItem(at: second) }
+        for directory in [first, second] {
+            let result = try Self.run(["train", "--epochs", "2", "--samples", "100", "--length", "30", "--seed", "4", "--out", directory.path])
+            #expect(result.status == 0, "stderr: \(result.stderr)")
+        }
+        let a = try Data(contentsOf: first.appendingPathComponent("metrics.json"))
+        let b = try Data(contentsOf: second.appendingPathComponent("metrics.json"))
+        #expect(a == b)
+    }
+
+    /// A run killed mid-training (SIGKILL, at an arbitrary moment) resumes from last.safetensors
+    /// and ends with the same metrics.json, to the byte, as the run that was never interrupted.
+    @Test func killedRunResumesToTheSameMetrics() throws {
+        let reference = Self.temporaryDirectory(), killed = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: reference); try? FileManager.default.removeItem(at: killed) }
+        let options = ["--epochs", "6", "--samples", "400", "--length", "60", "--seed", "2", "--patience", "0", "--lr-schedule", "cosine"]
+        let complete = try Self.run(["train"] + options + ["--out", reference.path])
+        #expect(complete.status == 0, "stderr: \(complete.stderr)")
+
+        let process = Process()
+        process.executableURL = try Self.binary
+        process.arguments = ["train"] + options + ["--out", killed.path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let history = killed.appendingPathComponent("history.csv")
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            if let text = try? String(contentsOf: history, encoding: .utf8), text.split(separator: "\n").count >= 3 { break }
+            usleep(5_000)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(!FileManager.default.fileExists(atPath: killed.appendingPathComponent("metrics.json").path), "the run finished before it could be killed")
+
+        let resumed = try Self.run(["train", "--resume", killed.path])
+        #expect(resumed.status == 0, "stderr: \(resumed.stderr)")
+        #expect(resumed.stdout.contains("resuming"), "\(resumed.stdout)")
+        let a = try Data(contentsOf: reference.appendingPathComponent("metrics.json"))
+        let b = try Data(contentsOf: killed.appendingPathComponent("metrics.json"))
+        #expect(a == b)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: killed.path).filter { $0.hasPrefix(".") }
+        #expect(leftovers.isEmpty || leftovers.allSatisfy { $0.contains(".tmp-") }, "\(leftovers)")
+    }
+
+    @Test func resumeWithoutStateIsOneLine() throws {
+        let directory = Self.temporaryDirectory()
+        let result = try Self.run(["train", "--resume", directory.path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("no last.safetensors"), "\(result.stderr)")
+    }
+
     @Test func modelsListsTheBuiltIns() throws {
         let result = try Self.run(["models"])
         #expect(result.status == 0)

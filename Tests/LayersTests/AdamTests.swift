@@ -31,6 +31,24 @@ import Testing
         }
     }
 
+    /// torch.optim.SGD(lr=0.1, momentum=0.9, weight_decay=0.01) for three steps, written out by hand.
+    @Test func sgdMatchesPyTorchFormula() {
+        var layout = ParameterLayout()
+        _ = layout.add("p", shape: [1])
+        let store = ParameterStore<Double>(layout: layout)
+        store.values.storage[0] = 1
+        let sgd = SGD<Double>(parameterCount: 1, learningRate: 0.1, momentum: 0.9, weightDecay: 0.01)
+        var theta = 1.0, buffer = 0.0
+        for (step, gradient) in [0.5, -0.2, 0.3].enumerated() {
+            store.gradients.storage[0] = gradient
+            sgd.update(store, learningRate: nil)
+            let g = gradient + 0.01 * theta
+            buffer = step == 0 ? g : 0.9 * buffer + g
+            theta -= 0.1 * buffer
+            #expect(abs(store.values.storage[0] - theta) < 1e-15)
+        }
+    }
+
     @Test func weightDecayVariants() {
         var layout = ParameterLayout()
         _ = layout.add("p", shape: [1])

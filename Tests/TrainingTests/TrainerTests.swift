@@ -76,6 +76,73 @@ import Testing
         #expect(abs(try trainer.loss(on: split.validation) - best.validationLoss) < 1e-9, "restored parameters do not give the best validation loss")
     }
 
+    struct SimulatedCrash: Error {}
+
+    /// A run interrupted after epoch 2 and resumed from its training-state file ends with exactly
+    /// the parameters and history losses of the run that was never interrupted.
+    @Test(arguments: [OptimizerKind.adam, .sgd])
+    func resumeIsBitIdentical(optimizer: OptimizerKind) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("resume-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let split = try Self.syntheticSplit(count: 100, length: 20, seed: 8)
+        var configuration = TrainingConfiguration()
+        configuration.epochs = 4
+        configuration.patience = nil
+        configuration.optimizer = optimizer
+        configuration.schedule = .cosine
+        configuration.clipGradientNorm = 1
+        configuration.seed = 8
+        func freshTrainer() throws -> Trainer {
+            let model: SequentialClassifier<Float> = try ModelCatalog.make("bilstm-attention", inputChannels: 1)
+            model.initialize(seed: 8)
+            return Trainer(model: model, configuration: configuration)
+        }
+        let uninterrupted = try freshTrainer()
+        let expected = try uninterrupted.train(training: split.train, validation: split.validation)
+
+        let url = directory.appendingPathComponent("last.safetensors")
+        let metadata = CheckpointMetadata(model: "bilstm-attention", inputChannels: 1, length: 20, classNames: ["normal", "anomalous"])
+        let interrupted = try freshTrainer()
+        #expect(throws: SimulatedCrash.self) {
+            try interrupted.train(training: split.train, validation: split.validation, onEpoch: { record, _ in
+                try Checkpoint.saveTrainingState(interrupted, metadata: metadata, arguments: ["--epochs", "4"], to: url)
+                if record.epoch == 2 { throw SimulatedCrash() }
+            })
+        }
+        let state = try Checkpoint.readTrainingState(from: url)
+        #expect(state.arguments == ["--epochs", "4"])
+        #expect(state.progress.completedEpochs == 2)
+        let resumed = try freshTrainer()
+        try Checkpoint.restore(resumed, from: state)
+        let result = try resumed.train(training: split.train, validation: split.validation)
+        #expect(result.history.map(\.trainLoss) == expected.history.map(\.trainLoss))
+        #expect(result.history.map(\.validationLoss) == expected.history.map(\.validationLoss))
+        #expect(resumed.model.parameters.values.array == uninterrupted.model.parameters.values.array)
+    }
+
+    @Test func schedulesMatchPyTorchShapes() {
+        let base = 0.01, total = 100
+        #expect(LearningRateSchedule.constant.rate(base: base, step: 57, totalSteps: total) == base)
+        #expect(abs(LearningRateSchedule.cosine.rate(base: base, step: 0, totalSteps: total) - base) < 1e-15)
+        #expect(abs(LearningRateSchedule.cosine.rate(base: base, step: 50, totalSteps: total) - base / 2) < 1e-15)
+        // OneCycleLR(max_lr=0.01, total_steps=100): starts at max/25, peaks at step 29 (= 0.3·100 − 1), ends at max/25e4.
+        #expect(abs(LearningRateSchedule.onecycle.rate(base: base, step: 0, totalSteps: total) - base / 25) < 1e-15)
+        #expect(abs(LearningRateSchedule.onecycle.rate(base: base, step: 29, totalSteps: total) - base) < 1e-15)
+        #expect(abs(LearningRateSchedule.onecycle.rate(base: base, step: 99, totalSteps: total) - base / 25 / 1e4) < 1e-15)
+    }
+
+    @Test func gradientClippingScalesToTheMaximumNorm() {
+        var layout = ParameterLayout()
+        _ = layout.add("w", shape: [2])
+        let store = ParameterStore<Float>(layout: layout)
+        store.gradients.storage[0] = 3
+        store.gradients.storage[1] = 4
+        #expect(clipGradientNorm(store, maximum: 1) == 5)
+        #expect(abs(store.gradients.storage[0] - 0.6) < 1e-6 && abs(store.gradients.storage[1] - 0.8) < 1e-6)
+        #expect(clipGradientNorm(store, maximum: 10) < 1.0001)  // below the maximum: unchanged
+        #expect(abs(store.gradients.storage[1] - 0.8) < 1e-6)
+    }
+
     @Test func checkpointRoundTripAndErrors() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("checkpoint-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
