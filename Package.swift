@@ -29,7 +29,7 @@ let package = Package(
         .executableTarget(
             name: "serieslens",
             dependencies: [
-                "Training", "Evaluation", "Datasets", "Models",
+                "Training", "Evaluation", "Datasets", "Models", "Layers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

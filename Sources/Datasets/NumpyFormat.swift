@@ -43,7 +43,7 @@ struct NumpyArray {
 /// `{'descr': '<f4', 'fortran_order': False, 'shape': (N, T), }` padded with spaces to a multiple
 /// of 64 bytes and ended by `\n`, then the raw elements. Only little-endian, C-order arrays of the
 /// types in `NumpyElement` are accepted; anything else is rejected with the byte offset.
-enum NumpyFormat {
+public enum NumpyFormat {
     static func read(path: String) throws -> NumpyArray {
         let bytes = try readFileBytes(path)
         func fail(_ offset: Int, _ message: String) -> DatasetError { DatasetError(file: path, byteOffset: offset, message: message) }
@@ -155,7 +155,7 @@ enum NumpyFormat {
         return data
     }
 
-    static func encode(float32 values: [Float], shape: [Int]) -> Data {
+    public static func encode(float32 values: [Float], shape: [Int]) -> Data {
         var body = [UInt8]()
         body.reserveCapacity(values.count * 4)
         for value in values { withUnsafeBytes(of: value.bitPattern.littleEndian) { body.append(contentsOf: $0) } }

@@ -42,6 +42,9 @@ public struct SafeTensors: Sendable {
 
     public init(contentsOf url: URL) throws {
         let data: Data
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw SafeTensorsError(file: url.path, "no such file")
+        }
         do {
             data = try Data(contentsOf: url, options: .mappedIfSafe)
         } catch {

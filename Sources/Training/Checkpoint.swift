@@ -117,11 +117,16 @@ public enum Checkpoint {
     }
 
     private static func decodeMetadata(_ file: SafeTensors, _ url: URL) throws -> CheckpointMetadata {
-        guard let json = file.metadata["serieslens"],
-              let metadata = try? JSONDecoder().decode(CheckpointMetadata.self, from: Data(json.utf8)) else {
+        guard let json = file.metadata["serieslens"] else {
             throw CheckpointError(file: url.path, "not a SeriesLens checkpoint (no 'serieslens' entry in __metadata__)")
         }
-        return metadata
+        do {
+            return try JSONDecoder().decode(CheckpointMetadata.self, from: Data(json.utf8))
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw CheckpointError(file: url.path, "__metadata__.serieslens lacks '\((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))' (written by another SeriesLens version?)")
+        } catch {
+            throw CheckpointError(file: url.path, "__metadata__.serieslens is not valid checkpoint metadata (\(error))")
+        }
     }
 
     private static func fill(_ parameters: ParameterStore<Float>, from file: SafeTensors, prefix: String, url: URL, model: String) throws {

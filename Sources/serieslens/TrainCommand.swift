@@ -64,17 +64,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Threads: 2 runs the two LSTM directions on two cores.")
     var threads = 2
 
-    @Option(help: "Synthetic series to generate (without --train).")
-    var samples = 5000
-
-    @Option(help: "Synthetic series length T (without --train).")
-    var length = 500
-
-    @Option(help: "Synthetic anomaly kind: flat, zero, noise, spike or mixed (without --train).")
-    var kind = "flat"
-
-    @Option(help: "Synthetic channels, comma-separated: sine, cosine, random-walk (without --train).")
-    var channels = "sine"
+    @OptionGroup(title: "Synthetic data (without --train)")
+    var synthetic: SyntheticOptions
 
     @OptionGroup(title: "Data from files")
     var data: DataOptions
@@ -122,25 +113,12 @@ struct TrainCommand: ParsableCommand {
             let splits = try data.loadSplits(seed: seed)
             return (splits.train, splits.validation, splits.test, splits.normalizer, "files \(data.trainPath!)\(data.testPath.map { " + \($0)" } ?? "")")
         }
-        var synthetic = SyntheticConfiguration()
-        synthetic.count = samples
-        synthetic.length = length
-        synthetic.seed = seed
-        guard let anomalyKind = AnomalyKind(rawValue: kind) else {
-            throw ValidationError("--kind must be one of \(AnomalyKind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(kind)'")
-        }
-        synthetic.kind = anomalyKind
-        synthetic.channels = try channels.split(separator: ",").map { name in
-            guard let signal = ChannelSignal(rawValue: String(name)) else {
-                throw ValidationError("--channels: unknown signal '\(name)' (sine, cosine, random-walk)")
-            }
-            return signal
-        }
-        let dataset = try synthetic.generate()
+        let configuration = try synthetic.configuration(seed: seed)
+        let dataset = try configuration.generate()
         let split = try dataset.stratifiedSplit(SplitFractions(), seed: seed)
         let normalizer = Normalizer.fit(try data.normalizationMethod(), on: split.train)
         return (try normalizer.apply(to: split.train), try normalizer.apply(to: split.validation), try normalizer.apply(to: split.test), normalizer,
-                "synthetic \(anomalyKind.rawValue) anomalies, \(samples) series × T=\(length) × C=\(synthetic.channels.count)")
+                synthetic.summary(configuration))
     }
 
     private func trainAndReport(arguments: [String], resuming: TrainingState?) throws {

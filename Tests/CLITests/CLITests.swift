@@ -163,6 +163,40 @@ import Testing
         #expect(result.stderr.contains("no last.safetensors"), "\(result.stderr)")
     }
 
+    @Test func evaluateAndPredictUseTheCheckpoint() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let trained = try Self.run(["train", "--epochs", "1", "--samples", "80", "--length", "30", "--normalize", "channel", "--out", directory.path])
+        #expect(trained.status == 0, "stderr: \(trained.stderr)")
+        let checkpoint = directory.appendingPathComponent("model.safetensors").path
+        let json = directory.appendingPathComponent("eval.json").path
+        let evaluated = try Self.run(["evaluate", "--checkpoint", checkpoint, "--samples", "50", "--length", "30", "--seed", "9", "--json", json])
+        #expect(evaluated.status == 0, "stderr: \(evaluated.stderr)")
+        #expect(evaluated.stdout.contains("50 series") && evaluated.stdout.contains("ROC-AUC"), "\(evaluated.stdout)")
+        #expect(FileManager.default.fileExists(atPath: json))
+
+        let csv = directory.appendingPathComponent("preds.csv"), maps = directory.appendingPathComponent("maps.npy")
+        let predicted = try Self.run(["predict", "--checkpoint", checkpoint, "--samples", "12", "--length", "30", "--out", csv.path, "--importance", maps.path])
+        #expect(predicted.status == 0, "stderr: \(predicted.stderr)")
+        let rows = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n")
+        #expect(rows.first == "id,probability,predicted" && rows.count == 13)
+        // .npy v1 header (64-byte aligned here) then 12×30 float32.
+        let size = try FileManager.default.attributesOfItem(atPath: maps.path)[.size] as! Int
+        #expect(size == 128 + 12 * 30 * 4 || size == 64 + 12 * 30 * 4, "npy size \(size)")
+
+        let wrongChannels = try Self.run(["evaluate", "--checkpoint", checkpoint, "--samples", "10", "--channels", "sine,cosine"])
+        #expect(wrongChannels.status == 1)
+        #expect(wrongChannels.stderr.contains("2 channel(s)") && wrongChannels.stderr.contains(checkpoint), "\(wrongChannels.stderr)")
+
+        let corrupt = directory.appendingPathComponent("corrupt.safetensors")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: checkpoint))
+        try bytes.prefix(bytes.count - 100).write(to: corrupt)
+        let truncated = try Self.run(["evaluate", "--checkpoint", corrupt.path, "--samples", "10"])
+        #expect(truncated.status == 1)
+        #expect(truncated.stderr.hasPrefix("error: \(corrupt.path): tensor"), "\(truncated.stderr)")
+        #expect(truncated.stderr.split(separator: "\n").count == 1)
+    }
+
     @Test func modelsListsTheBuiltIns() throws {
         let result = try Self.run(["models"])
         #expect(result.status == 0)

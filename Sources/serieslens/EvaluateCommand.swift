@@ -1,0 +1,98 @@
+import ArgumentParser
+import Datasets
+import Evaluation
+import Foundation
+import Layers
+import Training
+
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Metrics of a trained checkpoint on a data file or on fresh synthetic series.",
+        discussion: """
+            Prints the metrics table (accuracy, precision, recall, F1, ROC-AUC, average precision,
+            confusion matrix) and, with --json FILE, writes it as JSON.
+
+            Examples:
+              serieslens evaluate --checkpoint runs/demo/model.safetensors --samples 1000 --seed 99
+              serieslens evaluate --checkpoint runs/gunpoint/model.safetensors --data GunPoint_TEST.ts --json gunpoint.json
+            """)
+
+    @OptionGroup var input: CheckpointDataOptions
+
+    @Option(help: "Decision threshold on P(anomalous); 'best-f1' picks the F1-maximising one on this data.")
+    var threshold = "0.5"
+
+    @Option(help: ArgumentHelp("Also write the metrics as JSON here.", valueName: "file"))
+    var json: String?
+
+    func run() throws {
+        do {
+            let loaded = try input.load()
+            let predictions = try Predictor(model: loaded.model).predict(loaded.dataset)
+            let cutoff: Double
+            if threshold == "best-f1" {
+                let choice = try BinaryRanking.f1MaximisingThreshold(scores: predictions.probabilities, labels: loaded.dataset.labels)
+                guard let best = choice.threshold else { throw ValidationError("--threshold best-f1 needs both classes in the data") }
+                cutoff = best
+            } else {
+                guard let value = Double(threshold), value >= 0, value <= 1 else {
+                    throw ValidationError("--threshold must be a number in [0, 1] or best-f1, got '\(threshold)'")
+                }
+                cutoff = value
+            }
+            let report = try ClassificationReport.binary(
+                scores: predictions.probabilities, labels: loaded.dataset.labels, threshold: cutoff,
+                classNames: loaded.metadata.classNames, includeCurves: true)
+            print("\(loaded.metadata.model) (epoch \(loaded.metadata.epoch.map(String.init) ?? "?")) on \(loaded.description): \(loaded.dataset.count) series")
+            print(report.table())
+            if let json { try RunFiles.writeJSON(report, to: URL(fileURLWithPath: json)) }
+        } catch let exit as ExitCode { throw exit } catch { throw reportFailure(error) }
+    }
+}
+
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Per-series probabilities and predicted labels (and importance maps) from a checkpoint.",
+        discussion: """
+            Writes a CSV with columns id, probability (of the second class), predicted (class name).
+            With --importance FILE.npy also writes the (N, T) float32 importance maps (attention weights
+            for attention models).
+
+            Example:
+              serieslens predict --checkpoint runs/demo/model.safetensors --data new.ts --out preds.csv --importance maps.npy
+            """)
+
+    @OptionGroup var input: CheckpointDataOptions
+
+    @Option(help: ArgumentHelp("Output CSV.", valueName: "file"))
+    var out: String
+
+    @Option(help: ArgumentHelp("Write the (N, T) importance maps as .npy.", valueName: "file"))
+    var importance: String?
+
+    @Option(help: "Decision threshold on the probability.")
+    var threshold = 0.5
+
+    func run() throws {
+        do {
+            let loaded = try input.load()
+            let predictions = try Predictor(model: loaded.model).predict(loaded.dataset, importance: importance != nil)
+            let names = loaded.metadata.classNames
+            var csv = "id,probability,predicted\n"
+            for (index, probability) in predictions.probabilities.enumerated() {
+                csv += "\(index),\(probability),\(names[Double(probability) >= threshold ? 1 : 0])\n"
+            }
+            try AtomicFile.write(csv, to: URL(fileURLWithPath: out))
+            if let importance {
+                guard let maps = predictions.importance else {
+                    throw ValidationError("model \(loaded.metadata.model) makes no importance map of its own")
+                }
+                try AtomicFile.write(NumpyFormat.encode(float32: maps, shape: [loaded.dataset.count, loaded.dataset.length]),
+                                     to: URL(fileURLWithPath: importance))
+            }
+            print("wrote \(loaded.dataset.count) predictions to \(out)\(importance.map { " and importance maps to \($0)" } ?? "")")
+        } catch let exit as ExitCode { throw exit } catch { throw reportFailure(error) }
+    }
+}
