@@ -9,6 +9,11 @@ import PackageDescription
 
 let package = Package(
     name: "SeriesLens",
+    products: [
+        .executable(name: "serieslens", targets: ["serieslens"]),
+        // The engine as a library (used by Benchmarks/, a separate package).
+        .library(name: "SeriesLensEngine", targets: ["Kernels", "Layers", "Datasets", "Models", "Training", "Evaluation"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],

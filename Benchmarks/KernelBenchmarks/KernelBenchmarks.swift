@@ -1,0 +1,135 @@
+import Benchmark
+import Foundation
+import Kernels
+
+/// Kernels at the shapes the seed model uses (B = 32, T = 500, H = 32, C = 1), each fast kernel
+/// beside its naive reference under a paired name (`sgemm/blas/…` vs `sgemm/naive/…`), with
+/// GFLOP/s (or Gelem/s) as a custom metric.
+let gigaflops = BenchmarkMetric.custom("GFLOP/s", polarity: .prefersLarger, useScalingFactor: false)
+let gigaelements = BenchmarkMetric.custom("Gelem/s", polarity: .prefersLarger, useScalingFactor: false)
+
+func randomFloats(_ count: Int, seed: UInt64) -> [Float] {
+    var random = SeededRandom(seed: seed)
+    return (0..<count).map { _ in Float(random.uniform(-1, 1)) }
+}
+
+/// Records a rate for the whole measured region: `work` units per iteration.
+func recordRate(_ benchmark: Benchmark, _ metric: BenchmarkMetric, work: Double, start: ContinuousClock.Instant) {
+    let seconds = Double((ContinuousClock.now - start).components.attoseconds) * 1e-18 + Double((ContinuousClock.now - start).components.seconds)
+    let iterations = Double(benchmark.scaledIterations.count)
+    benchmark.measurement(metric, Int((work * iterations / seconds / 1e9).rounded()))
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .throughput, gigaflops, gigaelements],
+        warmupIterations: 3, maxDuration: .seconds(2), maxIterations: 10_000)
+    FloatingPointEnvironment.enableFlushToZero()
+    BLASThreads.set(1)
+
+    // (m, n, k, transposeA, transposeB, what it is in the LSTM)
+    let shapes: [(Int, Int, Int, Bool, Bool, String)] = [
+        (32, 128, 32, false, true, "recurrent step h·W_hhᵀ"),
+        (32, 32, 128, false, false, "backward step ∂gates·W_hh"),
+        (16_000, 128, 1, false, true, "input projection x·W_ihᵀ"),
+        (128, 32, 16_000, true, false, "∂W_hh over all steps"),
+        (16_000, 64, 64, false, true, "attention Linear 64→64"),
+    ]
+    for (m, n, k, transposeA, transposeB, _) in shapes {
+        let a = randomFloats(m * k, seed: 1), b = randomFloats(k * n, seed: 2)
+        let lda = transposeA ? m : k, ldb = transposeB ? k : n
+        let flops = 2.0 * Double(m * n * k)
+        for variant in ["blas", "naive"] where variant == "blas" || m * n * k <= 2_000_000 {
+            Benchmark("sgemm/\(variant)/\(m)x\(n)x\(k)") { benchmark in
+                var c = [Float](repeating: 0, count: m * n)
+                let start = ContinuousClock.now
+                for _ in benchmark.scaledIterations {
+                    c.withUnsafeMutableBufferPointer { c in
+                        if variant == "blas" {
+                            GEMM.multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                                          a: a, lda: lda, b: b, ldb: ldb, c: c.baseAddress!, ldc: n)
+                        } else {
+                            GEMM.naiveGEMM(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                                           a: a, lda: lda, b: b, ldb: ldb, c: c.baseAddress!, ldc: n)
+                        }
+                    }
+                    blackHole(c)
+                }
+                recordRate(benchmark, gigaflops, work: flops, start: start)
+            }
+        }
+    }
+
+    let count = 32 * 128
+    let activations: [(String, (SIMD16<Float>) -> SIMD16<Float>, (Float) -> Float)] = [
+        ("exp", VectorMath.exp, { Foundation.exp($0) }),
+        ("sigmoid", VectorMath.sigmoid, { 1 / (1 + Foundation.exp(-$0)) }),
+        ("tanh", VectorMath.tanh, { Foundation.tanh($0) }),
+    ]
+    for (name, vector, scalar) in activations {
+        let input = randomFloats(count, seed: 3).map { $0 * 8 }
+        Benchmark("\(name)/simd16/\(count)") { benchmark in
+            var output = [Float](repeating: 0, count: count)
+            let start = ContinuousClock.now
+            for _ in benchmark.scaledIterations {
+                input.withUnsafeBufferPointer { input in
+                    output.withUnsafeMutableBufferPointer { output in
+                        Elementwise.map(input.baseAddress!, output.baseAddress!, count: count, vector)
+                    }
+                }
+                blackHole(output)
+            }
+            recordRate(benchmark, gigaelements, work: Double(count), start: start)
+        }
+        Benchmark("\(name)/libm/\(count)") { benchmark in
+            var output = [Float](repeating: 0, count: count)
+            let start = ContinuousClock.now
+            for _ in benchmark.scaledIterations {
+                for index in 0..<count { output[index] = scalar(input[index]) }
+                blackHole(output)
+            }
+            recordRate(benchmark, gigaelements, work: Double(count), start: start)
+        }
+    }
+
+    let batch = 32, hidden = 32
+    Benchmark("lstm-cell/forward/B\(batch)xH\(hidden)") { benchmark in
+        var gates = randomFloats(batch * 4 * hidden, seed: 4)
+        let previous = randomFloats(batch * hidden, seed: 5)
+        var cell = [Float](repeating: 0, count: batch * hidden), tanhCell = cell, h = cell
+        let original = gates
+        let start = ContinuousClock.now
+        for _ in benchmark.scaledIterations {
+            gates = original
+            Float.lstmCellForward(gates: &gates, previousCell: previous, cell: &cell, tanhCell: &tanhCell, hidden: &h, batch: batch, hiddenSize: hidden)
+            blackHole(h)
+        }
+        recordRate(benchmark, gigaelements, work: Double(batch * hidden), start: start)
+    }
+    Benchmark("lstm-cell/backward/B\(batch)xH\(hidden)") { benchmark in
+        var gates = randomFloats(batch * 4 * hidden, seed: 4).map { 0.5 + 0.4 * $0 }
+        let previous = randomFloats(batch * hidden, seed: 5), tanhCell = randomFloats(batch * hidden, seed: 6)
+        let dh = randomFloats(batch * hidden, seed: 7)
+        var dc = [Float](repeating: 0, count: batch * hidden)
+        let original = gates
+        let start = ContinuousClock.now
+        for _ in benchmark.scaledIterations {
+            gates = original
+            Float.lstmCellBackward(gates: &gates, previousCell: previous, tanhCell: tanhCell, hiddenGradient: dh, cellGradient: &dc, batch: batch, hiddenSize: hidden)
+            blackHole(gates)
+        }
+        recordRate(benchmark, gigaelements, work: Double(batch * hidden), start: start)
+    }
+
+    Benchmark("softmax/rows/32x500") { benchmark in
+        let original = randomFloats(32 * 500, seed: 8)
+        var rows = original
+        let start = ContinuousClock.now
+        for _ in benchmark.scaledIterations {
+            rows = original
+            Float.softmaxRows(&rows, rows: 32, columns: 500)
+            blackHole(rows)
+        }
+        recordRate(benchmark, gigaelements, work: Double(32 * 500), start: start)
+    }
+}

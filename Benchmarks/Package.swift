@@ -1,0 +1,34 @@
+// swift-tools-version: 6.1
+// Benchmarks live in their own package so the main build stays light (package-benchmark and its
+// malloc interposer take ~1.5 min to build). Run from this folder:
+//   swift package -c release -Xcc -march=native benchmark
+//   swift package -c release -Xcc -march=native benchmark --filter 'sgemm.*'
+import PackageDescription
+
+let package = Package(
+    name: "SeriesLensBenchmarks",
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "KernelBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "SeriesLensEngine", package: "SeriesLens"),
+            ],
+            path: "KernelBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
+        .executableTarget(
+            name: "ModelBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "SeriesLensEngine", package: "SeriesLens"),
+            ],
+            path: "ModelBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
+    ]
+)
