@@ -4,6 +4,11 @@
 //   swift package -c release -Xcc -march=native benchmark
 //   swift package -c release -Xcc -march=native benchmark --filter 'sgemm.*'
 import PackageDescription
+import class Foundation.NSString
+
+// A path dependency is identified by its folder's name, whatever the clone is called.
+let engine = ((#filePath as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+let enginePackage = (engine as NSString).lastPathComponent.lowercased()
 
 let package = Package(
     name: "SeriesLensBenchmarks",
@@ -16,7 +21,7 @@ let package = Package(
             name: "KernelBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "package-benchmark"),
-                .product(name: "SeriesLensEngine", package: "SeriesLens"),
+                .product(name: "SeriesLensEngine", package: enginePackage),
             ],
             path: "KernelBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
@@ -25,7 +30,7 @@ let package = Package(
             name: "ModelBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "package-benchmark"),
-                .product(name: "SeriesLensEngine", package: "SeriesLens"),
+                .product(name: "SeriesLensEngine", package: enginePackage),
             ],
             path: "ModelBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
