@@ -135,3 +135,6 @@ func escapeXML(_ text: String) -> String {
     }
     return result
 }
+
+/// Three decimals, for scores and probabilities in labels and tables.
+func decimal3(_ value: Double) -> String { value.isFinite ? String(format: "%.3f", value) : "—" }
