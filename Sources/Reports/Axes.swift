@@ -122,10 +122,15 @@ struct LegendEntry {
     var swatch: String? = nil
 }
 
+/// The width `drawLegend` gives its box (text width estimated at 0.56 em per character).
+func legendWidth(_ entries: [LegendEntry], fontSize: Double = 11) -> Double {
+    44 + Double(entries.map(\.label.count).max() ?? 0) * fontSize * 0.56
+}
+
 func drawLegend(_ entries: [LegendEntry], on canvas: inout SVGCanvas, x: Double, y: Double, fontSize: Double = 11) {
     guard !entries.isEmpty else { return }
     let rowHeight = fontSize + 6
-    let width = 44 + Double(entries.map(\.label.count).max() ?? 0) * fontSize * 0.56
+    let width = legendWidth(entries, fontSize: fontSize)
     canvas.rect(x, y, width, rowHeight * Double(entries.count) + 6, fill: "#fff", stroke: "#999", extra: " fill-opacity=\"0.9\"")
     for (row, entry) in entries.enumerated() {
         let centreY = y + 3 + rowHeight * (Double(row) + 0.5)

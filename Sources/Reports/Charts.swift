@@ -78,12 +78,9 @@ public enum ReportCharts {
     /// The ROC curve with the chance diagonal.
     public static func rocCurve(_ curve: Curve<ROCPoint>?, auc: MetricValue?, name: String = "roc") -> Figure {
         let title = "ROC curve"
-        guard let curve else { return unavailable(name: name, title: title, reason: "no ROC curve (multi-class task or curves not computed)") }
-        guard let points = curve.points else { return unavailable(name: name, title: title, reason: curve.undefinedReason ?? "undefined") }
-        let ticks = Ticks(covering: 0, 1, fixed: 0...1)
-        let area = unitSquare(ticks: ticks)
-        var canvas = titled(title)
-        area.drawAxes(on: &canvas, xLabel: "false positive rate (fraction of negatives)", yLabel: "true positive rate (recall)")
+        let frame = unitCurveFrame(curve, name: name, title: title, missing: "no ROC curve (multi-class task or curves not computed)",
+                                   xLabel: "false positive rate (fraction of negatives)", yLabel: "true positive rate (recall)")
+        guard case .drawn(let points, let area, var canvas) = frame else { return frame.unavailableFigure! }
         canvas.line(area.x(0), area.y(0), area.x(1), area.y(1), style: StrokeStyle(color: "#888", width: 1, dash: "4 4"))
         let style = SeriesPalette.style(1, width: 2.2)
         canvas.polyline(points.map { (area.x($0.falsePositiveRate), area.y($0.truePositiveRate)) }, style: style)
@@ -99,12 +96,9 @@ public enum ReportCharts {
     public static func precisionRecallCurve(_ curve: Curve<PrecisionRecallPoint>?, averagePrecision: MetricValue?,
                                             positiveRate: Double?, name: String = "precision-recall") -> Figure {
         let title = "Precision–recall curve"
-        guard let curve else { return unavailable(name: name, title: title, reason: "no precision–recall curve (multi-class task or curves not computed)") }
-        guard let points = curve.points else { return unavailable(name: name, title: title, reason: curve.undefinedReason ?? "undefined") }
-        let ticks = Ticks(covering: 0, 1, fixed: 0...1)
-        let area = unitSquare(ticks: ticks)
-        var canvas = titled(title)
-        area.drawAxes(on: &canvas, xLabel: "recall (fraction of positives found)", yLabel: "precision (fraction correct)")
+        let frame = unitCurveFrame(curve, name: name, title: title, missing: "no precision–recall curve (multi-class task or curves not computed)",
+                                   xLabel: "recall (fraction of positives found)", yLabel: "precision (fraction correct)")
+        guard case .drawn(let points, let area, var canvas) = frame else { return frame.unavailableFigure! }
         var legend: [LegendEntry] = []
         let style = SeriesPalette.style(2, width: 2.2)
         // Step plot: precision holds until the next recall value, as average precision sums it.
@@ -125,9 +119,29 @@ public enum ReportCharts {
                       svg: canvas.document(title: title))
     }
 
-    static func unitSquare(ticks: Ticks) -> PlotArea {
+    /// A curve's points on a titled canvas with unit axes drawn, or the figure saying why not.
+    enum CurveFrame<Point> {
+        case drawn([Point], PlotArea, SVGCanvas)
+        case unavailable(Figure)
+
+        var unavailableFigure: Figure? {
+            if case .unavailable(let figure) = self { return figure }
+            return nil
+        }
+    }
+
+    static func unitCurveFrame<Point>(_ curve: Curve<Point>?, name: String, title: String, missing: String,
+                                      xLabel: String, yLabel: String) -> CurveFrame<Point> {
+        guard let curve else { return .unavailable(unavailable(name: name, title: title, reason: missing)) }
+        guard let points = curve.points else {
+            return .unavailable(unavailable(name: name, title: title, reason: curve.undefinedReason ?? "undefined"))
+        }
+        let ticks = Ticks(covering: 0, 1, fixed: 0...1)
         let side = height - margin.top - margin.bottom
-        return PlotArea(left: (width - side) / 2 + 20, top: margin.top, width: side, height: side, xTicks: ticks, yTicks: ticks)
+        let area = PlotArea(left: (width - side) / 2 + 20, top: margin.top, width: side, height: side, xTicks: ticks, yTicks: ticks)
+        var canvas = titled(title)
+        area.drawAxes(on: &canvas, xLabel: xLabel, yLabel: yLabel)
+        return .drawn(points, area, canvas)
     }
 
     /// The confusion matrix as a heat map: grey level by the share of the true class (row), the

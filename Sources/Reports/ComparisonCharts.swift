@@ -14,14 +14,19 @@ extension ReportCharts {
         let xTicks = Ticks(covering: 0, (points.map(\.2).max() ?? 1) * 1.1)
         let accuracies = points.map(\.3)
         let yTicks = Ticks(covering: max(0, (accuracies.min() ?? 0) - 0.05), min(1, (accuracies.max() ?? 1) + 0.05))
-        let area = standardArea(xTicks: xTicks, yTicks: yTicks, rightMargin: 180)
-        var canvas = titled(title)
+        let legend = points.map { index, model, _, _ in
+            LegendEntry(label: "\(model.model) (\(model.method))", style: StrokeStyle(color: SeriesPalette.colors[index % SeriesPalette.colors.count], width: 0),
+                        marker: SeriesPalette.marker(index))
+        }
+        let reserved = legendWidth(legend, fontSize: 10) + 20
+        let figureWidth = max(width, margin.left + 360 + reserved)
+        let area = PlotArea(left: margin.left, top: margin.top, width: figureWidth - margin.left - reserved,
+                            height: height - margin.top - margin.bottom, xTicks: xTicks, yTicks: yTicks)
+        var canvas = titled(title, width: figureWidth)
         area.drawAxes(on: &canvas, xLabel: "training time (s, wall clock)", yLabel: "test accuracy (fraction)")
-        var legend: [LegendEntry] = []
-        for (index, model, seconds, accuracy) in points {
+        for (index, _, seconds, accuracy) in points {
             let color = SeriesPalette.colors[index % SeriesPalette.colors.count]
             canvas.marker(SeriesPalette.marker(index), x: area.x(seconds), y: area.y(accuracy), size: 6, color: color)
-            legend.append(LegendEntry(label: "\(model.model) (\(model.method))", style: StrokeStyle(color: color, width: 0), marker: SeriesPalette.marker(index)))
         }
         drawLegend(legend, on: &canvas, x: area.right + 8, y: area.top, fontSize: 10)
         return Figure(name: name, title: title, caption: "Each marker is one model: its test accuracy against the wall-clock time its training took. Up and to the left is better.",
@@ -31,7 +36,7 @@ extension ReportCharts {
     /// A localisation score per anomaly kind, grouped bars (one per model, told apart by fill and
     /// hatching) with ±1 std whiskers; `score` picks the statistic from each group's summary.
     public static func localisationByKind(
-        _ models: [ModelComparison], scoreName: String, axisLabel: String, name: String,
+        _ models: [ModelComparison], scoreName: String, axisLabel: String, name: String, upperBound: Double? = nil,
         reference: (label: String, value: (GroupExplanationSummary) -> Double?)? = nil,
         score: (GroupExplanationSummary) -> MeanStd?
     ) -> Figure {
@@ -42,9 +47,15 @@ extension ReportCharts {
             return unavailable(name: name, title: title, reason: "no model has \(scoreName) scores")
         }
         let highs = values.flatMap { $0 }.compactMap { $0.map { $0.mean + ($0.std ?? 0) } }
-        let yTicks = Ticks(covering: 0, max(highs.max() ?? 1, 1e-9))
-        let figureWidth = max(width, 150 + Double(kinds.count) * (Double(models.count) * 26 + 30) + 190)
-        let area = PlotArea(left: margin.left, top: margin.top, width: figureWidth - margin.left - 190,
+        // Scores bounded above (hit rates, fractions) keep their natural axis; whiskers are clipped to it.
+        let yTicks = upperBound.map { Ticks(covering: 0, $0, fixed: 0...$0) } ?? Ticks(covering: 0, max(highs.max() ?? 1, 1e-9))
+        var legend = models.enumerated().map { index, model in
+            LegendEntry(label: "\(model.model) (\(model.method))", style: StrokeStyle(color: "#000", width: 1), marker: nil, swatch: barFill(index, prefix: name))
+        }
+        if let reference { legend.append(LegendEntry(label: reference.label, style: StrokeStyle(color: "#000", width: 1.5, dash: "3 2"), marker: nil)) }
+        let reserved = legendWidth(legend, fontSize: 10) + 20
+        let figureWidth = max(width, margin.left + Double(kinds.count) * (Double(models.count) * 26 + 30) + reserved)
+        let area = PlotArea(left: margin.left, top: margin.top, width: figureWidth - margin.left - reserved,
                             height: height - margin.top - margin.bottom, xTicks: Ticks(covering: 0, 1, fixed: 0...1), yTicks: yTicks)
         var canvas = titled(title, width: figureWidth)
         canvas.raw(hatchPatterns(prefix: name))
@@ -71,10 +82,15 @@ extension ReportCharts {
                 let top = area.y(statistic.mean)
                 canvas.rect(x + 1, top, barWidth - 2, area.bottom - top, fill: barFill(modelIndex, prefix: name), stroke: "#000")
                 if let std = statistic.std {
-                    let whisker = StrokeStyle(color: "#000", width: 1)
+                    // Black on a white halo, so the whisker shows on black and hatched bars alike.
+                    let centre = x + barWidth / 2
                     let low = area.y(max(yTicks.domain.lowerBound, statistic.mean - std)), high = area.y(min(yTicks.domain.upperBound, statistic.mean + std))
-                    canvas.line(x + barWidth / 2, low, x + barWidth / 2, high, style: whisker)
-                    canvas.line(x + barWidth / 2 - 3, high, x + barWidth / 2 + 3, high, style: whisker)
+                    let clipped = statistic.mean + std > yTicks.domain.upperBound
+                    for whisker in [StrokeStyle(color: "#fff", width: 3), StrokeStyle(color: "#000", width: 1)] {
+                        canvas.line(centre, low, centre, high, style: whisker)
+                        // No cap where the axis clips the whisker: the spread goes on beyond it.
+                        if !clipped { canvas.line(centre - 3, high, centre + 3, high, style: whisker) }
+                    }
                 }
             }
             if let reference, let group = models.lazy.compactMap({ $0.groups.first { $0.group == kind } }).first, let value = reference.value(group) {
@@ -82,10 +98,6 @@ extension ReportCharts {
                 canvas.line(groupLeft - 4, y, groupLeft + barWidth * Double(models.count) + 4, y, style: StrokeStyle(color: "#000", width: 1.5, dash: "3 2"))
             }
         }
-        var legend = models.enumerated().map { index, model in
-            LegendEntry(label: "\(model.model) (\(model.method))", style: StrokeStyle(color: "#000", width: 1), marker: nil, swatch: barFill(index, prefix: name))
-        }
-        if let reference { legend.append(LegendEntry(label: reference.label, style: StrokeStyle(color: "#000", width: 1.5, dash: "3 2"), marker: nil)) }
         drawLegend(legend, on: &canvas, x: area.right + 10, y: area.top, fontSize: 10)
         let caption = "\(scoreName) (mean over the test series of each kind; whiskers ±1 standard deviation) for every model, grouped by anomaly kind."
             + (reference.map { " Dashed: \($0.label)." } ?? "")

@@ -66,8 +66,8 @@ public enum ExampleSelection {
             + normal.map { Choice(index: $0, role: "first of class 0") }
     }
 
-    /// The chosen series of `dataset` as report examples: by scores when `summary` is given (its
-    /// series must be `dataset`'s, in order), else the first of each class.
+    /// The chosen series of `dataset` as report examples: by scores when `summary` is given (it must
+    /// have been computed on `dataset`, whose indices it holds), else the first of each class.
     public static func examples(
         from dataset: SeriesDataset, maps: [Float]?, probabilities: [Float]?, summary: ExplanationSummary?,
         anomalousCount: Int = 4, normalCount: Int = 2
@@ -76,7 +76,7 @@ public enum ExampleSelection {
             ?? firstOfEachClass(labels: dataset.labels, anomalousCount: anomalousCount, normalCount: normalCount)
         return choices.map { choice in
             ExampleSeries(dataset: dataset, index: choice.index, role: choice.role, maps: maps,
-                          probabilities: probabilities, score: summary?.series[choice.index])
+                          probabilities: probabilities, score: summary?.series.first { $0.index == choice.index })
         }
     }
 }

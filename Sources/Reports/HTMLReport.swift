@@ -85,14 +85,14 @@ public enum HTMLReport {
         page.section("Localisation per anomaly kind")
         page.localisationTable(input.models)
         page.figure(ReportCharts.localisationByKind(
-            input.models, scoreName: "Pointing game", axisLabel: "hit rate (fraction of series)", name: "pointing-game-by-kind",
+            input.models, scoreName: "Pointing game", axisLabel: "hit rate (fraction of series)", name: "pointing-game-by-kind", upperBound: 1,
             reference: ("chance level of a random peak", { $0.pointingChance?.mean }), score: \.pointingGame))
         page.figure(ReportCharts.localisationByKind(
             input.models, scoreName: "Mass ratio", axisLabel: "mass inside / anomaly share (ratio)", name: "mass-ratio-by-kind",
             reference: ("1 = uniform map", { _ in 1 }), score: \.massRatio))
         page.figure(ReportCharts.localisationByKind(
             input.models, scoreName: "attention_accuracy (seed)", axisLabel: "window overlap / anomaly length (fraction)",
-            name: "attention-accuracy-by-kind", score: \.attentionAccuracy))
+            name: "attention-accuracy-by-kind", upperBound: 1, score: \.attentionAccuracy))
         return page.finish()
     }
 
