@@ -4,7 +4,8 @@
 # usage: scripts/check-report.sh [REPORT_DIR ...]
 #   Each REPORT_DIR holds report.html and figures/*.svg (what `HTMLReport.write` produces). Without
 #   arguments the sample reports are generated first by the ReportsTests sample test (a release
-#   build of the tests, in .build-check-report) and both the run and the comparison report are checked.
+#   build of the tests in $SERIESLENS_SCRATCH_PATH, default .build as `make test` uses) and both the
+#   run and the comparison report are checked.
 #
 # For each report: every figures/*.svg must be well-formed XML; Chromium's DOM of report.html must
 # hold one <svg> per figure file and no <script>; a screenshot of the page top must not be blank;
@@ -28,7 +29,7 @@ command -v python3 >/dev/null 2>&1 || fail "python3 is needed to inspect the scr
 if [ "$#" -eq 0 ]; then
     sample="$(mktemp -d "${TMPDIR:-/tmp}/serieslens-report-check.XXXXXX")"
     echo "check-report: generating the sample reports in $sample"
-    flags=(-c release -Xswiftc -enable-testing -Xcc -march=native --scratch-path "$root/.build-check-report")
+    flags=(-c release -Xswiftc -enable-testing -Xcc -march=native --scratch-path "$root/${SERIESLENS_SCRATCH_PATH:-.build}")
     (cd "$root" && swift build --build-tests "${flags[@]}" >/dev/null) || fail "building the tests failed"
     (cd "$root" && SERIESLENS_SAMPLE_REPORT_DIR="$sample" swift test --skip-build "${flags[@]}" --filter SampleReportTests) \
         || fail "the sample report test failed"

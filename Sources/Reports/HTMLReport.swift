@@ -63,9 +63,13 @@ public enum HTMLReport {
         }
         if !input.examples.isEmpty {
             if input.explanation == nil { page.section("Example series") }
-            page.figure(ReportCharts.mapSmallMultiples(input.examples, method: method))
+            if input.examples.contains(where: { $0.importance != nil }) {
+                page.figure(ReportCharts.mapSmallMultiples(input.examples, method: method))
+            }
             page.subsection("Example series")
-            page.paragraph("Chosen reproducibly from the scores: the worst-localised series overall and of each kind, the median of each kind, and the least uniform and median normal series.")
+            page.paragraph(input.explanation == nil
+                ? "The first series of each class (no ground truth to rank them by)."
+                : "Chosen reproducibly from the scores: the worst-localised series overall and of each kind, the median of each kind, and the least uniform and median normal series.")
             for (number, example) in input.examples.enumerated() {
                 page.figure(ReportCharts.seriesPanel(example, method: method, name: String(format: "series-%02d-index-%d", number + 1, example.index)))
             }

@@ -124,6 +124,21 @@ public struct ModelComparison: Sendable, Codable {
     }
 }
 
+extension ModelComparison {
+    /// A row from what `train`/`evaluate`/`explain` already produce: accuracy and ROC-AUC from the
+    /// binary metrics (nil when undefined or multi-class), training time as the sum of the epochs'
+    /// seconds, the groups of the explanation summary (empty without one).
+    public init(model: String, method: String, classification: ClassificationReport?, history: [EpochRecord],
+                parameterCount: Int?, explanation: ExplanationSummary?) {
+        self.init(
+            model: model, method: method,
+            accuracy: classification?.binary?.accuracy.value ?? classification?.namedMetrics.first { $0.name == "accuracy" }?.value.value,
+            rocAUC: classification?.binary?.rocAUC.value,
+            trainingSeconds: history.isEmpty ? nil : history.reduce(0) { $0 + $1.seconds },
+            parameterCount: parameterCount, groups: explanation?.groups ?? [])
+    }
+}
+
 /// Everything `compare` puts in its report: one entry per model × method.
 public struct ComparisonReportInput: Sendable, Codable {
     public var title: String

@@ -51,16 +51,12 @@ import FoundationXML
             title: "SeriesLens sample report", command: "swift test --filter SampleReportTests",
             settings: settings, history: result.history, classification: classification, explanation: attentionSummary,
             examples: ExampleSelection.examples(from: test, maps: attention, probabilities: predictions.probabilities, summary: attentionSummary))
-        let seconds = result.history.reduce(0) { $0 + $1.seconds }
-        let accuracy = classification.binary?.accuracy.value, auc = classification.binary?.rocAUC.value
         let comparison = ComparisonReportInput(
             title: "SeriesLens sample comparison", command: "swift test --filter SampleReportTests", settings: settings,
-            models: [
-                ModelComparison(model: "bilstm-attention", method: "attention", accuracy: accuracy, rocAUC: auc,
-                                trainingSeconds: seconds, parameterCount: model.parameters.count, groups: attentionSummary.groups),
-                ModelComparison(model: "bilstm-attention", method: "saliency", accuracy: accuracy, rocAUC: auc,
-                                trainingSeconds: seconds, parameterCount: model.parameters.count, groups: saliencySummary.groups),
-            ])
+            models: [(attentionSummary, "attention"), (saliencySummary, "saliency")].map { summary, method in
+                ModelComparison(model: "bilstm-attention", method: method, classification: classification, history: result.history,
+                                parameterCount: model.parameters.count, explanation: summary)
+            })
         return Sample(run: run, comparison: comparison)
     }
 
