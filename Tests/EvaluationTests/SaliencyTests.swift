@@ -20,10 +20,11 @@ import Testing
     /// differences in Double are accurate to ~ε² · z''' + rounding 1e-16 / ε ≈ 1e-10 here; 1e-6
     /// relative (plus 1e-9 absolute for steps with almost no saliency) leaves ample margin while a
     /// wrong logit, a wrong series or a missing |·| is off by orders of magnitude more.
-    @Test(arguments: [(3, 7, 2), (2, 5, 1), (5, 4, 3)])
-    func matchesCentralDifferences(shape: (Int, Int, Int)) throws {
+    /// Every built-in model, so architectures added to the catalog are checked as they land.
+    @Test(arguments: ModelCatalog.names, [(3, 12, 2), (2, 9, 1), (5, 8, 3)])
+    func matchesCentralDifferences(modelName: String, shape: (Int, Int, Int)) throws {
         let (count, time, channels) = shape
-        let model: SequentialClassifier<Double> = try ModelCatalog.make("bilstm-attention", inputChannels: channels, as: Double.self)
+        let model: SequentialClassifier<Double> = try ModelCatalog.make(modelName, inputChannels: channels, as: Double.self)
         model.initialize(seed: 11)
         let values = inputs(count: count, time: time, channels: channels, seed: 5)
         let maps = try InputGradientSaliency.maps(model: model, values: values, count: count, time: time, batchSize: 2)
@@ -43,7 +44,7 @@ import Testing
                 }
                 let actual = maps[series * time + step]
                 #expect(abs(actual - expected) <= 1e-6 * abs(expected) + 1e-9,
-                        "B\(count) T\(time) C\(channels) series \(series) step \(step): \(actual) vs \(expected)")
+                        "\(modelName) B\(count) T\(time) C\(channels) series \(series) step \(step): \(actual) vs \(expected)")
             }
         }
         // The backward pass's parameter gradients were cleared.
