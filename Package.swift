@@ -29,19 +29,23 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Kernels"]),
         .target(name: "Models", dependencies: ["Layers"]),
         .target(name: "Training", dependencies: ["Models", "Datasets"]),
-        // Metrics need nothing below them; explanation scores will add Datasets and Models.
-        .target(name: "Evaluation", dependencies: []),
+        // Classification metrics need nothing below them; explanation scores read the datasets'
+        // ground truth and run models backwards for saliency.
+        .target(name: "Evaluation", dependencies: ["Datasets", "Models"]),
+        // Hand-written SVG charts and the self-contained HTML report; no JavaScript, no network.
+        .target(name: "Reports", dependencies: ["Evaluation", "Training"]),
         .executableTarget(
             name: "serieslens",
             dependencies: [
-                "Training", "Evaluation", "Datasets", "Models", "Layers",
+                "Training", "Evaluation", "Reports", "Datasets", "Models", "Layers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Datasets", "Models", "Kernels"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Evaluation", "Training", "Datasets", "Models"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training"]),
         .testTarget(name: "CLITests", dependencies: ["serieslens"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Kernels"], resources: [.copy("Fixtures")]),

@@ -13,6 +13,10 @@ public enum EvaluationError: Error, Sendable, Equatable, CustomStringConvertible
     case flatBufferSize(count: Int, classCount: Int)
     case tooFewClasses(Int)
     case classNameCount(names: Int, classes: Int)
+    /// Explanation scores need the ground-truth anomaly mask, which real data sets do not have.
+    case noAnomalyMask
+    /// An importance-map buffer that is not (N, T) for the data set.
+    case mapSize(count: Int, expected: Int)
 
     public var description: String {
         switch self {
@@ -32,6 +36,10 @@ public enum EvaluationError: Error, Sendable, Equatable, CustomStringConvertible
             return "need at least 2 classes, got \(count)"
         case .classNameCount(let names, let classes):
             return "\(names) class names for \(classes) classes"
+        case .noAnomalyMask:
+            return "the data set has no ground-truth anomaly mask, so explanations cannot be scored"
+        case .mapSize(let count, let expected):
+            return "importance maps hold \(count) values, expected N·T = \(expected)"
         }
     }
 }

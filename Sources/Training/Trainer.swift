@@ -46,6 +46,15 @@ public struct EpochRecord: Codable, Sendable, Equatable {
     public var seconds: Double
     public var seriesPerSecond: Double
     public var learningRate: Double
+
+    public init(epoch: Int, trainLoss: Double, validationLoss: Double, seconds: Double, seriesPerSecond: Double, learningRate: Double) {
+        self.epoch = epoch
+        self.trainLoss = trainLoss
+        self.validationLoss = validationLoss
+        self.seconds = seconds
+        self.seriesPerSecond = seriesPerSecond
+        self.learningRate = learningRate
+    }
 }
 
 /// Everything besides tensors that a resumed run needs to continue exactly where it stopped.
