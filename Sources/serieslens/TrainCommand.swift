@@ -172,13 +172,28 @@ struct TrainCommand: ParsableCommand {
         })
         print("best epoch \(result.bestEpoch) (val loss \(String(format: "%.4f", result.bestValidationLoss)))\(result.stoppedEarly ? ", stopped early" : "")")
 
-        let predictions = try Predictor(model: classifier).predict(test)
+        let predictions = try Predictor(model: classifier).predict(test, importance: true)
         let report = try ClassificationReport.binary(
             scores: predictions.probabilities, labels: test.labels, threshold: 0.5, classNames: train.classNames, includeCurves: true)
         print("\ntest set (\(test.count) series):")
         print(report.table())
         try RunFiles.writeJSON(report, to: directory.appendingPathComponent("metrics.json"))
-        print("wrote \(directory.path)/model.safetensors, last.safetensors, history.csv, history.json, metrics.json")
+        var settings = [
+            "model": model, "data": description, "epochs": "\(result.history.count) of \(epochs) (best \(result.bestEpoch))",
+            "batch size": "\(batchSize)", "optimizer": "\(optimizer), lr \(lr), \(lrSchedule)", "seed": "\(seed)",
+            "normalisation": data.normalize, "parameters": "\(classifier.parameters.count)",
+        ]
+        if weightDecay > 0 { settings["weight decay"] = "\(weightDecay)" }
+        if let clipGradNorm { settings["gradient clipping"] = "\(clipGradNorm)" }
+        let (written, explanation) = try RunReport.write(
+            title: "SeriesLens: \(model)", command: "serieslens train " + arguments.joined(separator: " "), settings: settings,
+            modelName: model, model: classifier, test: test, history: result.history, classification: report,
+            probabilities: predictions.probabilities, predictedMaps: predictions.importance, to: directory)
+        if let explanation {
+            print("\nexplanations (\(explanation.method)) against the true anomaly location:")
+            print(explanation.table())
+        }
+        print("wrote \(directory.path)/model.safetensors, last.safetensors, history.csv, history.json, metrics.json, \(written.html.lastPathComponent) (+ \(written.figures.count) figures)")
     }
 }
 

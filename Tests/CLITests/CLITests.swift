@@ -40,7 +40,7 @@ import Testing
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(result.stdout.contains("epoch   1/2"))
         #expect(result.stdout.contains("ROC-AUC") || result.stdout.contains("roc"), "metrics table missing: \(result.stdout)")
-        for file in ["model.safetensors", "history.csv", "history.json", "metrics.json"] {
+        for file in ["model.safetensors", "last.safetensors", "history.csv", "history.json", "metrics.json", "report.html", "figures/loss.svg"] {
             #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path), "\(file) missing")
         }
         let csv = try String(contentsOf: directory.appendingPathComponent("history.csv"), encoding: .utf8)
