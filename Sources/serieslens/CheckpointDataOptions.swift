@@ -32,6 +32,13 @@ struct CheckpointDataOptions: ParsableArguments {
     @Option(help: "Seed of the synthetic data (pick one the model was not trained on).")
     var seed: UInt64 = 1234
 
+    /// Kinds for `--kind mixed` (set by `explain --kinds`).
+    var mixedKinds: [AnomalyKind]? = nil
+
+    enum CodingKeys: CodingKey {
+        case checkpoint, dataPath, labelColumn, labelPosition, labelsPath, imputeMissing, synthetic, seed
+    }
+
     struct Loaded {
         var model: SequentialClassifier<Float>
         var metadata: CheckpointMetadata
@@ -54,7 +61,8 @@ struct CheckpointDataOptions: ParsableArguments {
             dataset = try SeriesDataset.load(path: dataPath, options: options)
             description = dataPath
         } else {
-            let configuration = try synthetic.configuration(seed: seed)
+            var configuration = try synthetic.configuration(seed: seed)
+            if let mixedKinds { configuration.mixedKinds = mixedKinds }
             dataset = try configuration.generate()
             description = synthetic.summary(configuration)
         }

@@ -197,6 +197,27 @@ import Testing
         #expect(truncated.stderr.split(separator: "\n").count == 1)
     }
 
+    @Test func explainScoresEveryKindAndWritesAReport() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let trained = try Self.run(["train", "--epochs", "1", "--samples", "60", "--length", "40", "--out", directory.path])
+        #expect(trained.status == 0, "stderr: \(trained.stderr)")
+        let checkpoint = directory.appendingPathComponent("model.safetensors").path
+        let report = directory.appendingPathComponent("explain")
+        let explained = try Self.run(["explain", "--checkpoint", checkpoint, "--samples", "80", "--length", "40",
+                                      "--kinds", "flat,zero,noise,spike", "--out", report.path])
+        #expect(explained.status == 0, "stderr: \(explained.stderr)")
+        for group in ["flat", "zero", "noise", "spike", "all anomalous", "normal", "attention_accuracy"] {
+            #expect(explained.stdout.contains(group), "missing \(group) in \(explained.stdout)")
+        }
+        #expect(FileManager.default.fileExists(atPath: report.appendingPathComponent("report.html").path))
+        #expect(FileManager.default.fileExists(atPath: report.appendingPathComponent("explanation.json").path))
+        let saliency = try Self.run(["explain", "--checkpoint", checkpoint, "--samples", "20", "--length", "40", "--method", "saliency"])
+        #expect(saliency.status == 0 && saliency.stdout.contains("saliency"), "\(saliency.stdout) \(saliency.stderr)")
+        let bad = try Self.run(["explain", "--checkpoint", checkpoint, "--kinds", "flat,wobble"])
+        #expect(bad.status == 1 && bad.stderr.contains("wobble"))
+    }
+
     @Test func modelsListsTheBuiltIns() throws {
         let result = try Self.run(["models"])
         #expect(result.status == 0)
