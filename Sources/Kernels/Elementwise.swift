@@ -52,6 +52,26 @@ public enum Elementwise {
         }
     }
 
+    /// output[i] = max(input[i], 0); `output` may alias `input`. NaN stays NaN (as PyTorch's ReLU).
+    @inlinable
+    public static func relu<Scalar: TensorScalar>(_ input: UnsafePointer<Scalar>, _ output: UnsafeMutablePointer<Scalar>, count: Int) {
+        map(input, output, count: count) { x in x.replacing(with: 0, where: x .< 0) }
+    }
+
+    /// inputGradient[i] += outputGradient[i] where output[i] > 0 (ReLU's derivative, 0 at 0 as PyTorch).
+    @inlinable
+    public static func reluBackward<Scalar: TensorScalar>(
+        output: UnsafePointer<Scalar>, outputGradient: UnsafePointer<Scalar>, addingInto inputGradient: UnsafeMutablePointer<Scalar>, count: Int
+    ) {
+        var index = 0
+        while index < count {
+            let lanes = min(16, count - index)
+            let gradient = load(outputGradient + index, count: lanes).replacing(with: 0, where: load(output + index, count: lanes) .<= 0)
+            store(load(inputGradient + index, count: lanes) + gradient, inputGradient + index, count: lanes)
+            index += 16
+        }
+    }
+
     /// Σ values[0..<count], accumulated in 16 lanes.
     @inlinable
     public static func sum<Scalar: TensorScalar>(_ values: UnsafePointer<Scalar>, count: Int) -> Scalar {
