@@ -8,6 +8,7 @@ public final class Tanh<Scalar: TensorScalar>: Layer, @unchecked Sendable {
     public init(name: String) { self.name = name }
 
     public func outputShape(for input: ActivationShape) throws -> ActivationShape { input }
+    public func forwardFLOPs(for input: ActivationShape) -> Int { input.elementCount }
 
     public func forward(
         _ input: UnsafePointer<Scalar>, shape: ActivationShape, batch: Int,
@@ -34,6 +35,7 @@ public final class Sigmoid<Scalar: TensorScalar>: Layer, @unchecked Sendable {
     public init(name: String) { self.name = name }
 
     public func outputShape(for input: ActivationShape) throws -> ActivationShape { input }
+    public func forwardFLOPs(for input: ActivationShape) -> Int { input.elementCount }
 
     public func forward(
         _ input: UnsafePointer<Scalar>, shape: ActivationShape, batch: Int,
