@@ -132,8 +132,12 @@ public struct ModelRegistry: Sendable {
         case .valueNotFound(let type, let context):
             return DefinitionError(file: file, field: join(path(context.codingPath)), "expected \("\(type)".lowercased()), found null")
         case .dataCorrupted(let context):
-            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            return DefinitionError(file: file, field: join(path(context.codingPath)), "not valid JSON (\(underlying ?? context.debugDescription))")
+            let field = join(path(context.codingPath))
+            if context.underlyingError != nil || field.isEmpty {
+                let detail = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+                return DefinitionError(file: file, field: field, "not valid JSON" + (detail.map { " (\($0))" } ?? ""))
+            }
+            return DefinitionError(file: file, field: field, context.debugDescription)
         @unknown default:
             return DefinitionError(file: file, field: prefix, "\(error)")
         }
