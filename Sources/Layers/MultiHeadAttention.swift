@@ -106,6 +106,14 @@ public final class MultiHeadAttentionCore<Scalar: TensorScalar>: @unchecked Send
     }
 }
 
+/// `nn.MultiheadAttention`'s two projections under `prefix`: the packed input projection
+/// `<prefix>.in_proj_weight` (3D, D) / `<prefix>.in_proj_bias` (3D) and `<prefix>.out_proj` (D, D).
+func multiheadProjections<Scalar: TensorScalar>(prefix: String, modelSize: Int) -> (input: Dense<Scalar>, output: Dense<Scalar>) {
+    (Dense(name: "\(prefix).in_proj", inputFeatures: modelSize, outputFeatures: 3 * modelSize,
+           weightName: "\(prefix).in_proj_weight", biasName: "\(prefix).in_proj_bias"),
+     Dense(name: "\(prefix).out_proj", inputFeatures: modelSize, outputFeatures: modelSize))
+}
+
 /// PyTorch's initialisation of `nn.MultiheadAttention`'s packed input projection: xavier_uniform_
 /// on `in_proj_weight` (3D, D), bound √(6/(D + 3D)), and zero `in_proj_bias`; `out_proj` keeps the
 /// Linear weight init but zero bias.

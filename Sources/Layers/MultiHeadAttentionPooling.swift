@@ -38,9 +38,7 @@ public final class MultiHeadAttentionPooling<Scalar: TensorScalar>: Layer, @unch
         self.queryName = queryName
         self.modelSize = modelSize
         self.heads = heads
-        inputProjection = Dense(name: "\(name).in_proj", inputFeatures: modelSize, outputFeatures: 3 * modelSize,
-                                weightName: "\(name).in_proj_weight", biasName: "\(name).in_proj_bias")
-        outputProjection = Dense(name: "\(name).out_proj", inputFeatures: modelSize, outputFeatures: modelSize)
+        (inputProjection, outputProjection) = multiheadProjections(prefix: name, modelSize: modelSize)
         core = MultiHeadAttentionCore(modelSize: modelSize, heads: heads)
     }
 

@@ -52,10 +52,8 @@ public final class TransformerEncoderLayer<Scalar: TensorScalar>: Layer, @unchec
         self.modelSize = modelSize
         self.heads = heads
         self.feedForwardSize = feedForwardSize
-        inputProjection = Dense(name: "\(name).self_attn.in_proj", inputFeatures: modelSize, outputFeatures: 3 * modelSize,
-                                weightName: "\(name).self_attn.in_proj_weight", biasName: "\(name).self_attn.in_proj_bias")
+        (inputProjection, outputProjection) = multiheadProjections(prefix: "\(name).self_attn", modelSize: modelSize)
         core = MultiHeadAttentionCore(modelSize: modelSize, heads: heads)
-        outputProjection = Dense(name: "\(name).self_attn.out_proj", inputFeatures: modelSize, outputFeatures: modelSize)
         linear1 = Dense(name: "\(name).linear1", inputFeatures: modelSize, outputFeatures: feedForwardSize)
         activation = ReLU(name: "\(name).activation")
         linear2 = Dense(name: "\(name).linear2", inputFeatures: feedForwardSize, outputFeatures: modelSize)
