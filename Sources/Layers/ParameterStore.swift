@@ -155,12 +155,17 @@ public final class ParameterStore<Scalar: TensorScalar>: @unchecked Sendable {
 public enum ParameterError: Error, CustomStringConvertible, Equatable {
     case unknownName(String)
     case wrongCount(name: String, expected: Int, actual: Int)
+    case missing(String)
+    case wrongShape(name: String, expected: [Int], actual: [Int])
 
     public var description: String {
         switch self {
         case .unknownName(let name): return "unknown parameter '\(name)'"
         case .wrongCount(let name, let expected, let actual):
             return "parameter '\(name)' has \(actual) values, expected \(expected)"
+        case .missing(let name): return "tensor '\(name)' is missing"
+        case .wrongShape(let name, let expected, let actual):
+            return "tensor '\(name)' has shape \(actual), expected \(expected)"
         }
     }
 }

@@ -15,10 +15,11 @@ import Testing
         }
     }
 
-    static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
         process.executableURL = try binary
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let output = Pipe(), error = Pipe()
         process.standardOutput = output
         process.standardError = error
@@ -108,5 +109,8 @@ import Testing
         #expect(listed.status == 0)
         // conv 8·2·3 + 8, classifier 8 + 1
         #expect(listed.stdout.split(separator: "\n").contains { $0.hasPrefix("tiny ") && $0.contains(" 65 ") }, "\(listed.stdout)")
+        let fromEnvironment = try Self.run(["models"], environment: ["SERIESLENS_PLUGINS": directory.path])
+        #expect(fromEnvironment.status == 0)
+        #expect(fromEnvironment.stdout.contains("tiny "), "\(fromEnvironment.stdout)")
     }
 }

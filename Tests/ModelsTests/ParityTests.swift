@@ -62,9 +62,7 @@ import Testing
     }
 
     static func setInitialState<Scalar: TensorScalar>(_ model: SequentialClassifier<Scalar>, from fixture: SafeTensors) throws {
-        for entry in model.parameters.layout.stateDictionary {
-            try model.parameters.setTensor(named: entry.name, to: try fixture.doubles("param.\(entry.name)").map { Scalar($0) })
-        }
+        try model.parameters.loadStateDictionary(from: fixture, prefix: "param.")
     }
 
     func check<Scalar: TensorScalar>(_ fixtureName: String, as scalar: Scalar.Type, threads: Int = 1) throws {

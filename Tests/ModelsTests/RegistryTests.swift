@@ -187,3 +187,30 @@ import Testing
         }
     }
 }
+
+/// The state_dict round trip a checkpoint relies on: written with PyTorch's names and dtypes
+/// (num_batches_tracked as I64), read back into a fresh model, same evaluation logits.
+@Suite struct StateDictionaryTests {
+    @Test(arguments: ["cnn", "posenc-attention", "bilstm-multihead"])
+    func roundTripKeepsParametersAndRunningStatistics(name: String) throws {
+        let model: SequentialClassifier<Float> = try ModelCatalog.make(name, inputChannels: 2, pluginDirectories: [])
+        model.initialize(seed: 5)
+        let x = (0..<(3 * 10 * 2)).map { Float(sin(Double($0))) }
+        _ = try model.forward(x, batch: 3, time: 10, training: true)  // moves BatchNorm's running statistics
+        let expected = Array(UnsafeBufferPointer(start: try model.forward(x, batch: 3, time: 10, training: false), count: 3))
+        var file = SafeTensors()
+        model.parameters.addStateDictionary(to: &file)
+        let reread = try SafeTensors(data: file.serialized())
+        if name == "cnn" {
+            #expect(reread.tensors["features.1.num_batches_tracked"]?.dtype == .int64)
+            #expect(reread.tensors["features.1.num_batches_tracked"]?.shape == [])
+            #expect(try reread.doubles("features.1.num_batches_tracked") == [1])
+        }
+        let fresh: SequentialClassifier<Float> = try ModelCatalog.make(name, inputChannels: 2, pluginDirectories: [])
+        try fresh.parameters.loadStateDictionary(from: reread)
+        let logits = try fresh.forward(x, batch: 3, time: 10, training: false)
+        #expect((0..<3).map { logits[$0] } == expected)
+        file = SafeTensors()
+        #expect(throws: ParameterError.missing(model.parameters.layout.specs[0].name)) { try fresh.parameters.loadStateDictionary(from: file) }
+    }
+}
