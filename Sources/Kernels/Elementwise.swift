@@ -64,6 +64,27 @@ public enum Elementwise {
         }
     }
 
+    /// output[i] = max(input[i], 0); `output` may alias `input`. NaN stays NaN (as PyTorch's ReLU).
+    @inlinable
+    public static func relu<Scalar: TensorScalar>(_ input: UnsafePointer<Scalar>, _ output: UnsafeMutablePointer<Scalar>, count: Int) {
+        // A plain select loop, which LLVM vectorises; SIMD16 lane selects here compile to stack
+        // spills and blends (30× slower). NaN < 0 is false, so NaN passes through.
+        for index in 0..<count {
+            let x = input[index]
+            output[index] = x < 0 ? 0 : x
+        }
+    }
+
+    /// inputGradient[i] += outputGradient[i] where output[i] > 0 (ReLU's derivative, 0 at 0 as PyTorch).
+    @inlinable
+    public static func reluBackward<Scalar: TensorScalar>(
+        output: UnsafePointer<Scalar>, outputGradient: UnsafePointer<Scalar>, addingInto inputGradient: UnsafeMutablePointer<Scalar>, count: Int
+    ) {
+        for index in 0..<count {
+            inputGradient[index] += output[index] > 0 ? outputGradient[index] : 0
+        }
+    }
+
     /// Σ values[0..<count], accumulated in 16 lanes.
     @inlinable
     public static func sum<Scalar: TensorScalar>(_ values: UnsafePointer<Scalar>, count: Int) -> Scalar {

@@ -34,6 +34,35 @@ where Self.SIMD16Storage: Sendable {
     static func addRowVector(_ vector: UnsafePointer<Self>, to matrix: UnsafeMutablePointer<Self>, rows: Int, columns: Int)
     static func softmaxRows(_ matrix: UnsafeMutablePointer<Self>, rows: Int, columns: Int)
     static func softmaxBackwardRows(probabilities: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>, addingInto inputGradient: UnsafeMutablePointer<Self>, rows: Int, columns: Int)
+    static func relu(_ input: UnsafePointer<Self>, _ output: UnsafeMutablePointer<Self>, count: Int)
+    /// inputGradient += outputGradient where output > 0.
+    static func reluBackward(output: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>, addingInto inputGradient: UnsafeMutablePointer<Self>, count: Int)
+    static func layerNormForward(
+        _ input: UnsafePointer<Self>, rows: Int, columns: Int, epsilon: Self, gamma: UnsafePointer<Self>, beta: UnsafePointer<Self>,
+        normalized: UnsafeMutablePointer<Self>, inverseStandardDeviation: UnsafeMutablePointer<Self>, output: UnsafeMutablePointer<Self>)
+    static func layerNormBackward(
+        normalized: UnsafePointer<Self>, inverseStandardDeviation: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>,
+        gamma: UnsafePointer<Self>, rows: Int, columns: Int, gammaGradient: UnsafeMutablePointer<Self>,
+        betaGradient: UnsafeMutablePointer<Self>, addingInto inputGradient: UnsafeMutablePointer<Self>?)
+    static func batchNormStatistics(
+        _ input: UnsafePointer<Self>, rows: Int, columns: Int, epsilon: Self, momentum: Self,
+        mean: UnsafeMutablePointer<Self>, inverseStandardDeviation: UnsafeMutablePointer<Self>,
+        runningMean: UnsafeMutablePointer<Self>, runningVariance: UnsafeMutablePointer<Self>)
+    static func inverseStandardDeviation(_ variance: UnsafePointer<Self>, epsilon: Self, into inverse: UnsafeMutablePointer<Self>, count: Int)
+    static func batchNormApply(
+        _ input: UnsafePointer<Self>, rows: Int, columns: Int, mean: UnsafePointer<Self>, inverseStandardDeviation: UnsafePointer<Self>,
+        gamma: UnsafePointer<Self>, beta: UnsafePointer<Self>, output: UnsafeMutablePointer<Self>)
+    static func batchNormBackward(
+        _ input: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>, rows: Int, columns: Int,
+        mean: UnsafePointer<Self>, inverseStandardDeviation: UnsafePointer<Self>, gamma: UnsafePointer<Self>,
+        gammaGradient: UnsafeMutablePointer<Self>, betaGradient: UnsafeMutablePointer<Self>,
+        addingInto inputGradient: UnsafeMutablePointer<Self>?, batchStatistics: Bool)
+    static func im2col(
+        _ input: UnsafePointer<Self>, batch: Int, time: Int, channels: Int, kernel: Int, leftPadding: Int, outputTime: Int,
+        columns: UnsafeMutablePointer<Self>)
+    static func col2imAdding(
+        _ columns: UnsafePointer<Self>, batch: Int, time: Int, channels: Int, kernel: Int, leftPadding: Int, outputTime: Int,
+        into inputGradient: UnsafeMutablePointer<Self>)
     static func lstmCellForward(
         gates: UnsafeMutablePointer<Self>, previousCell: UnsafePointer<Self>, cell: UnsafeMutablePointer<Self>,
         tanhCell: UnsafeMutablePointer<Self>, hidden: UnsafeMutablePointer<Self>, batch: Int, hiddenSize: Int)
@@ -85,6 +114,72 @@ extension TensorScalar {
                 probabilities: probabilities + row * columns, outputGradient: outputGradient + row * columns,
                 addingInto: inputGradient + row * columns, count: columns)
         }
+    }
+    @inlinable public static func relu(_ input: UnsafePointer<Self>, _ output: UnsafeMutablePointer<Self>, count: Int) {
+        Elementwise.relu(input, output, count: count)
+    }
+    @inlinable public static func reluBackward(output: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>, addingInto inputGradient: UnsafeMutablePointer<Self>, count: Int) {
+        Elementwise.reluBackward(output: output, outputGradient: outputGradient, addingInto: inputGradient, count: count)
+    }
+    @inlinable public static func layerNormForward(
+        _ input: UnsafePointer<Self>, rows: Int, columns: Int, epsilon: Self, gamma: UnsafePointer<Self>, beta: UnsafePointer<Self>,
+        normalized: UnsafeMutablePointer<Self>, inverseStandardDeviation: UnsafeMutablePointer<Self>, output: UnsafeMutablePointer<Self>
+    ) {
+        Normalization.layerNormForward(
+            input, rows: rows, columns: columns, epsilon: epsilon, gamma: gamma, beta: beta,
+            normalized: normalized, inverseStandardDeviation: inverseStandardDeviation, output: output)
+    }
+    @inlinable public static func layerNormBackward(
+        normalized: UnsafePointer<Self>, inverseStandardDeviation: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>,
+        gamma: UnsafePointer<Self>, rows: Int, columns: Int, gammaGradient: UnsafeMutablePointer<Self>,
+        betaGradient: UnsafeMutablePointer<Self>, addingInto inputGradient: UnsafeMutablePointer<Self>?
+    ) {
+        Normalization.layerNormBackward(
+            normalized: normalized, inverseStandardDeviation: inverseStandardDeviation, outputGradient: outputGradient,
+            gamma: gamma, rows: rows, columns: columns, gammaGradient: gammaGradient, betaGradient: betaGradient, addingInto: inputGradient)
+    }
+    @inlinable public static func batchNormStatistics(
+        _ input: UnsafePointer<Self>, rows: Int, columns: Int, epsilon: Self, momentum: Self,
+        mean: UnsafeMutablePointer<Self>, inverseStandardDeviation: UnsafeMutablePointer<Self>,
+        runningMean: UnsafeMutablePointer<Self>, runningVariance: UnsafeMutablePointer<Self>
+    ) {
+        Normalization.batchNormStatistics(
+            input, rows: rows, columns: columns, epsilon: epsilon, momentum: momentum, mean: mean,
+            inverseStandardDeviation: inverseStandardDeviation, runningMean: runningMean, runningVariance: runningVariance)
+    }
+    @inlinable public static func inverseStandardDeviation(_ variance: UnsafePointer<Self>, epsilon: Self, into inverse: UnsafeMutablePointer<Self>, count: Int) {
+        Normalization.inverseStandardDeviation(variance, epsilon: epsilon, into: inverse, count: count)
+    }
+    @inlinable public static func batchNormApply(
+        _ input: UnsafePointer<Self>, rows: Int, columns: Int, mean: UnsafePointer<Self>, inverseStandardDeviation: UnsafePointer<Self>,
+        gamma: UnsafePointer<Self>, beta: UnsafePointer<Self>, output: UnsafeMutablePointer<Self>
+    ) {
+        Normalization.batchNormApply(
+            input, rows: rows, columns: columns, mean: mean, inverseStandardDeviation: inverseStandardDeviation,
+            gamma: gamma, beta: beta, output: output)
+    }
+    @inlinable public static func batchNormBackward(
+        _ input: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>, rows: Int, columns: Int,
+        mean: UnsafePointer<Self>, inverseStandardDeviation: UnsafePointer<Self>, gamma: UnsafePointer<Self>,
+        gammaGradient: UnsafeMutablePointer<Self>, betaGradient: UnsafeMutablePointer<Self>,
+        addingInto inputGradient: UnsafeMutablePointer<Self>?, batchStatistics: Bool
+    ) {
+        Normalization.batchNormBackward(
+            input, outputGradient: outputGradient, rows: rows, columns: columns, mean: mean,
+            inverseStandardDeviation: inverseStandardDeviation, gamma: gamma, gammaGradient: gammaGradient,
+            betaGradient: betaGradient, addingInto: inputGradient, batchStatistics: batchStatistics)
+    }
+    @inlinable public static func im2col(
+        _ input: UnsafePointer<Self>, batch: Int, time: Int, channels: Int, kernel: Int, leftPadding: Int, outputTime: Int,
+        columns: UnsafeMutablePointer<Self>
+    ) {
+        Convolution.im2col(input, batch: batch, time: time, channels: channels, kernel: kernel, leftPadding: leftPadding, outputTime: outputTime, columns: columns)
+    }
+    @inlinable public static func col2imAdding(
+        _ columns: UnsafePointer<Self>, batch: Int, time: Int, channels: Int, kernel: Int, leftPadding: Int, outputTime: Int,
+        into inputGradient: UnsafeMutablePointer<Self>
+    ) {
+        Convolution.col2imAdding(columns, batch: batch, time: time, channels: channels, kernel: kernel, leftPadding: leftPadding, outputTime: outputTime, into: inputGradient)
     }
     @inlinable public static func lstmCellForward(
         gates: UnsafeMutablePointer<Self>, previousCell: UnsafePointer<Self>, cell: UnsafeMutablePointer<Self>,

@@ -56,6 +56,13 @@ public final class AdditiveAttention<Scalar: TensorScalar>: Layer, @unchecked Se
 
     public var importance: UnsafePointer<Scalar>? { UnsafePointer(weights.pointer) }
 
+    /// The scoring network on every step, the softmax (≈3 per step) and the weighted sum 2·T·D.
+    public func forwardFLOPs(for input: ActivationShape) -> Int {
+        let rows = ActivationShape(time: input.time, features: attentionSize)
+        return projection.forwardFLOPs(for: input) + squash.forwardFLOPs(for: rows) + scorer.forwardFLOPs(for: rows)
+            + input.rowsPerSample * (3 + 2 * inputFeatures)
+    }
+
     public func forward(
         _ input: UnsafePointer<Scalar>, shape: ActivationShape, batch: Int,
         output: UnsafeMutablePointer<Scalar>, parameters: ParameterStore<Scalar>, training: Bool

@@ -13,19 +13,36 @@ public final class Dense<Scalar: TensorScalar>: Layer, @unchecked Sendable {
     public let inputFeatures: Int
     public let outputFeatures: Int
     public let hasBias: Bool
+    /// state_dict names: `<name>.weight`/`<name>.bias` unless given (packed projections such as
+    /// `self_attn.in_proj_weight`).
+    public let weightName: String
+    public let biasName: String
     private var weightID = ParameterID(index: -1)
     private var biasID = ParameterID(index: -1)
 
-    public init(name: String, inputFeatures: Int, outputFeatures: Int, bias: Bool = true) {
+    public init(name: String, inputFeatures: Int, outputFeatures: Int, bias: Bool = true,
+                weightName: String? = nil, biasName: String? = nil) {
         self.name = name
         self.inputFeatures = inputFeatures
         self.outputFeatures = outputFeatures
         self.hasBias = bias
+        self.weightName = weightName ?? "\(name).weight"
+        self.biasName = biasName ?? "\(name).bias"
     }
 
     public func declareParameters(in layout: inout ParameterLayout) {
-        weightID = layout.add("\(name).weight", shape: [outputFeatures, inputFeatures])
-        if hasBias { biasID = layout.add("\(name).bias", shape: [outputFeatures]) }
+        weightID = layout.add(weightName, shape: [outputFeatures, inputFeatures])
+        if hasBias { biasID = layout.add(biasName, shape: [outputFeatures]) }
+    }
+
+    /// The weight (outputFeatures, inputFeatures) and bias, for composite layers that reuse them.
+    public func weight(in parameters: ParameterStore<Scalar>) -> UnsafeMutablePointer<Scalar> { parameters.value(weightID) }
+    public func weightGradient(in parameters: ParameterStore<Scalar>) -> UnsafeMutablePointer<Scalar> { parameters.gradient(weightID) }
+    public func bias(in parameters: ParameterStore<Scalar>) -> UnsafeMutablePointer<Scalar> { parameters.value(biasID) }
+    public func biasGradient(in parameters: ParameterStore<Scalar>) -> UnsafeMutablePointer<Scalar> { parameters.gradient(biasID) }
+
+    public func forwardFLOPs(for input: ActivationShape) -> Int {
+        input.rowsPerSample * outputFeatures * (2 * inputFeatures + (hasBias ? 1 : 0))
     }
 
     public func initializeParameters(_ parameters: ParameterStore<Scalar>, random: inout SeededRandom) {

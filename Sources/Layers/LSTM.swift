@@ -81,6 +81,13 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
         return ActivationShape(time: time, features: directions * hiddenSize)
     }
 
+    /// Per direction and step: the gate products 2·4H·(C + H), the biases 2·4H, and the cell's
+    /// ~10 element-wise operations per hidden unit (3 sigmoids, 2 tanh, 3 products, 2 sums).
+    public func forwardFLOPs(for input: ActivationShape) -> Int {
+        let gates = 4 * hiddenSize
+        return directions * input.rowsPerSample * (2 * gates * (inputSize + hiddenSize) + 2 * gates + 10 * hiddenSize)
+    }
+
     /// Runs `body` for each direction, concurrently when allowed. The directions write disjoint
     /// workspaces and disjoint output columns, so sharing the pointers is race-free.
     private func eachDirection(_ body: (Int) -> Void) {

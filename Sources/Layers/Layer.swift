@@ -68,6 +68,11 @@ public protocol Layer<Scalar>: AnyObject {
 
     /// (B, T) importance map from the last forward (attention weights), if this layer makes one.
     var importance: UnsafePointer<Scalar>? { get }
+
+    /// Floating-point operations of one forward pass for ONE sample of shape `input`: 2 per
+    /// multiply-add of the matrix products, 1 per element-wise operation (a transcendental function
+    /// counts 1). No default, so a new layer cannot silently report 0.
+    func forwardFLOPs(for input: ActivationShape) -> Int
 }
 
 extension Layer {

@@ -13,6 +13,10 @@ public final class SequentialClassifier<Scalar: TensorScalar>: @unchecked Sendab
     public let inputChannels: Int
     public let outputCount: Int
     public let parameters: ParameterStore<Scalar>
+    /// The definition the model was built from (checkpoints store it).
+    public let definition: ModelDefinition?
+    /// The series length the model is tied to (a flatten layer), or nil for any length.
+    public let fixedLength: Int?
 
     private var activations: [Buffer<Scalar>]
     private var activationGradients: [Buffer<Scalar>]
@@ -22,8 +26,11 @@ public final class SequentialClassifier<Scalar: TensorScalar>: @unchecked Sendab
     private var lastBatch = 0
 
     /// Builds the parameter table from the layers; values start at zero until `initialize`.
-    public init(name: String, layers: [any Layer<Scalar>], inputChannels: Int, outputCount: Int) {
+    public init(name: String, layers: [any Layer<Scalar>], inputChannels: Int, outputCount: Int,
+                definition: ModelDefinition? = nil, fixedLength: Int? = nil) {
         self.name = name
+        self.definition = definition
+        self.fixedLength = fixedLength
         self.layers = layers
         self.inputChannels = inputChannels
         self.outputCount = outputCount
@@ -73,6 +80,19 @@ public final class SequentialClassifier<Scalar: TensorScalar>: @unchecked Sendab
             current = UnsafePointer(activations[index].pointer)
         }
         return current
+    }
+
+    /// Forward FLOPs for one series of `time` steps (see `Layer.forwardFLOPs`).
+    public func forwardFLOPs(time: Int) throws -> Int {
+        let shapes = try self.shapes(time: time)
+        return zip(layers, shapes).reduce(0) { $0 + $1.0.forwardFLOPs(for: $1.1) }
+    }
+
+    /// (B, heads, T) per-head attention maps of the last forward, when the model pools with
+    /// multi-head attention.
+    public var headImportance: (maps: UnsafePointer<Scalar>, heads: Int)? {
+        for case let pooling as MultiHeadAttentionPooling<Scalar> in layers.reversed() { return (pooling.headImportance, pooling.heads) }
+        return nil
     }
 
     /// Logits of the last forward.

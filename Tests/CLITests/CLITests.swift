@@ -15,10 +15,11 @@ import Testing
         }
     }
 
-    static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
         process.executableURL = try binary
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let output = Pipe(), error = Pipe()
         process.standardOutput = output
         process.standardError = error
@@ -222,6 +223,34 @@ import Testing
         let result = try Self.run(["models"])
         #expect(result.status == 0)
         // BiLSTM 2·(4·32·(1+32) + 2·4·32) + attention 64·64+64+64+1 + classifier 64+1
-        #expect(result.stdout.contains("bilstm-attention") && result.stdout.contains("13250 parameters"), "\(result.stdout)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        let seed = try #require(lines.first { $0.hasPrefix("bilstm-attention ") }, "\(result.stdout)")
+        #expect(seed.contains(" 13250 ") && seed.contains("attention"), "\(seed)")
+        for name in ["bilstm-multihead", "posenc-attention", "ffn", "cnn"] {
+            #expect(lines.contains { $0.hasPrefix("\(name) ") }, "\(name) missing: \(result.stdout)")
+        }
+        #expect(lines.contains { $0.hasPrefix("cnn ") && $0.contains(" cam ") })
+        #expect(lines.contains { $0.hasPrefix("ffn ") && $0.contains("no (fixed T)") })
+    }
+
+    @Test func modelsReportsAnInvalidPluginInOneLine() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let file = directory.appendingPathComponent("bad.json")
+        try Data(#"{ "name": "bad", "description": "", "layers": [ { "kind": "conv1d", "name": "c", "channels": 8 } ] }"#.utf8).write(to: file)
+        let result = try Self.run(["models", "--plugins", directory.path])
+        #expect(result.status == 1)
+        #expect(result.stderr == "error: \(file.path): layers[0].kernel: missing field\n", "\(result.stderr)")
+        try FileManager.default.removeItem(at: file)
+        let good = #"{ "name": "tiny", "description": "one conv", "layers": [ { "kind": "conv1d", "name": "c", "channels": 8, "kernel": 3 }, { "kind": "cam-classifier", "name": "classifier" } ] }"#
+        try Data(good.utf8).write(to: directory.appendingPathComponent("tiny.json"))
+        let listed = try Self.run(["models", "--plugins", directory.path, "--channels", "2"])
+        #expect(listed.status == 0)
+        // conv 8·2·3 + 8, classifier 8 + 1
+        #expect(listed.stdout.split(separator: "\n").contains { $0.hasPrefix("tiny ") && $0.contains(" 65 ") }, "\(listed.stdout)")
+        let fromEnvironment = try Self.run(["models"], environment: ["SERIESLENS_PLUGINS": directory.path])
+        #expect(fromEnvironment.status == 0)
+        #expect(fromEnvironment.stdout.contains("tiny "), "\(fromEnvironment.stdout)")
     }
 }

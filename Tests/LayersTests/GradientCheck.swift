@@ -12,7 +12,7 @@ enum GradientCheck {
 
     static func run(
         _ layer: any Layer<Double>, inputShape: ActivationShape, batch: Int, seed: UInt64 = 1,
-        tolerance: Double = 1e-6, sourceLocation: SourceLocation = #_sourceLocation
+        tolerance: Double = 1e-6, training: Bool = true, sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
         var layout = ParameterLayout()
         layer.declareParameters(in: &layout)
@@ -21,6 +21,8 @@ enum GradientCheck {
         layer.initializeParameters(parameters, random: &random)
         // Nudge every parameter off PyTorch's symmetric init so no gradient is zero by accident.
         for index in 0..<parameters.count { parameters.values.storage[index] += random.uniform(-0.1, 0.1) }
+        // State tensors (running statistics) too, so evaluation-mode checks see non-trivial values.
+        for index in 0..<layout.stateCount { parameters.state.storage[index] += random.uniform(0, 0.5) }
         let outputShape = try layer.outputShape(for: inputShape)
         var input = (0..<(batch * inputShape.elementCount)).map { _ in random.uniform(-1, 1) }
         let projection = (0..<(batch * outputShape.elementCount)).map { _ in random.uniform(-1, 1) }
@@ -29,7 +31,7 @@ enum GradientCheck {
         func loss() -> Double {
             input.withUnsafeBufferPointer { x in
                 output.withUnsafeMutableBufferPointer { y in
-                    layer.forward(x.baseAddress!, shape: inputShape, batch: batch, output: y.baseAddress!, parameters: parameters, training: true)
+                    layer.forward(x.baseAddress!, shape: inputShape, batch: batch, output: y.baseAddress!, parameters: parameters, training: training)
                 }
             }
             return zip(output, projection).reduce(0) { $0 + $1.0 * $1.1 }

@@ -1,0 +1,130 @@
+import Kernels
+
+/// Rows of a (B, T, ·) activation seen as one matrix per sample: element (b, t, j) is at
+/// `base + b·batchStride + t·rowStride + j`. A batch stride of 0 shares one matrix across the batch
+/// (a learned query); gradients written through such a view accumulate over the batch.
+public struct StridedRows<Scalar: TensorScalar> {
+    public var base: UnsafeMutablePointer<Scalar>
+    public var rowStride: Int
+    public var batchStride: Int
+
+    public init(_ base: UnsafeMutablePointer<Scalar>, rowStride: Int, batchStride: Int) {
+        self.base = base
+        self.rowStride = rowStride
+        self.batchStride = batchStride
+    }
+
+    func head(_ b: Int, _ h: Int, headSize: Int) -> UnsafeMutablePointer<Scalar> { base + b * batchStride + h * headSize }
+}
+
+/// The attention core of PyTorch's `nn.MultiheadAttention(D, heads)` after the input projections
+/// and before `out_proj`: for each sample b and head h (columns h·d ..< (h+1)·d, d = D/heads),
+///   P_bh = softmax_rows(s · Q_bh K_bhᵀ),  s = 1/√d,   context_bh = P_bh V_bh,
+/// with Q (B, Tq, D), K and V (B, Tk, D) given as strided views (they are usually column blocks of one
+/// packed projection) and the context written as (B, Tq, D) with the heads side by side.
+/// The weights P (B, heads, Tq, Tk) stay available (importance maps) and for the backward pass:
+///   ∂L/∂P = ∂L/∂context · Vᵀ,  ∂L/∂V += Pᵀ · ∂L/∂context,
+///   ∂L/∂S = softmax backward of ∂L/∂P (row-wise),
+///   ∂L/∂Q += s · ∂L/∂S · K,  ∂L/∂K += s · ∂L/∂Sᵀ · Q.
+/// Not a `Layer` itself: the two layers that use it own its projections and parameters.
+public final class MultiHeadAttentionCore<Scalar: TensorScalar>: @unchecked Sendable {
+    public let modelSize: Int
+    public let heads: Int
+    public var headSize: Int { modelSize / heads }
+    /// (B, heads, Tq, Tk) attention weights of the last forward.
+    public let weights = Buffer<Scalar>()
+    private let weightGradient = Buffer<Scalar>()  // (Tq, Tk) per (b, h)
+    private let scoreGradient = Buffer<Scalar>()   // (Tq, Tk) per (b, h)
+
+    public init(modelSize: Int, heads: Int) {
+        precondition(heads >= 1 && modelSize % heads == 0, "model size \(modelSize) is not divisible by \(heads) heads")
+        self.modelSize = modelSize
+        self.heads = heads
+    }
+
+    private var scale: Scalar { 1 / Scalar(headSize).squareRoot() }
+
+    public func forward(
+        query: StridedRows<Scalar>, key: StridedRows<Scalar>, value: StridedRows<Scalar>,
+        batch: Int, queryTime: Int, keyTime: Int, context: UnsafeMutablePointer<Scalar>
+    ) {
+        let d = headSize, block = queryTime * keyTime
+        weights.resize(batch * heads * block)
+        for b in 0..<batch {
+            for h in 0..<heads {
+                let p = weights.pointer + (b * heads + h) * block
+                GEMM.multiply(
+                    transposeB: true, m: queryTime, n: keyTime, k: d, alpha: scale,
+                    a: query.head(b, h, headSize: d), lda: query.rowStride, b: key.head(b, h, headSize: d), ldb: key.rowStride,
+                    beta: 0, c: p, ldc: keyTime)
+                Scalar.softmaxRows(p, rows: queryTime, columns: keyTime)
+                GEMM.multiply(
+                    m: queryTime, n: d, k: keyTime, a: p, lda: keyTime, b: value.head(b, h, headSize: d), ldb: value.rowStride,
+                    beta: 0, c: context + b * queryTime * modelSize + h * d, ldc: modelSize)
+            }
+        }
+    }
+
+    /// Adds ∂L/∂Q, ∂L/∂K, ∂L/∂V through the given views (which must not overlap one another's
+    /// columns), from ∂L/∂context (B, Tq, D) and the forward's inputs.
+    public func backward(
+        contextGradient: UnsafePointer<Scalar>,
+        query: StridedRows<Scalar>, key: StridedRows<Scalar>, value: StridedRows<Scalar>,
+        queryGradient: StridedRows<Scalar>, keyGradient: StridedRows<Scalar>, valueGradient: StridedRows<Scalar>,
+        batch: Int, queryTime: Int, keyTime: Int
+    ) {
+        let d = headSize, block = queryTime * keyTime
+        weightGradient.resize(block)
+        scoreGradient.resize(block)
+        for b in 0..<batch {
+            for h in 0..<heads {
+                let p = weights.pointer + (b * heads + h) * block
+                let upstream = contextGradient + b * queryTime * modelSize + h * d
+                GEMM.multiply(
+                    transposeB: true, m: queryTime, n: keyTime, k: d, a: upstream, lda: modelSize,
+                    b: value.head(b, h, headSize: d), ldb: value.rowStride, beta: 0, c: weightGradient.pointer, ldc: keyTime)
+                GEMM.multiply(
+                    transposeA: true, m: keyTime, n: d, k: queryTime, a: p, lda: keyTime, b: upstream, ldb: modelSize,
+                    beta: 1, c: valueGradient.head(b, h, headSize: d), ldc: valueGradient.rowStride)
+                scoreGradient.zero()
+                Scalar.softmaxBackwardRows(
+                    probabilities: p, outputGradient: weightGradient.pointer, addingInto: scoreGradient.pointer,
+                    rows: queryTime, columns: keyTime)
+                GEMM.multiply(
+                    m: queryTime, n: d, k: keyTime, alpha: scale, a: scoreGradient.pointer, lda: keyTime,
+                    b: key.head(b, h, headSize: d), ldb: key.rowStride, beta: 1, c: queryGradient.head(b, h, headSize: d), ldc: queryGradient.rowStride)
+                GEMM.multiply(
+                    transposeA: true, m: keyTime, n: d, k: queryTime, alpha: scale, a: scoreGradient.pointer, lda: keyTime,
+                    b: query.head(b, h, headSize: d), ldb: query.rowStride, beta: 1, c: keyGradient.head(b, h, headSize: d), ldc: keyGradient.rowStride)
+            }
+        }
+    }
+
+    /// FLOPs per sample: scores and context 2·2·Tq·Tk·D, softmax ≈3·heads·Tq·Tk.
+    public func forwardFLOPs(queryTime: Int, keyTime: Int) -> Int {
+        4 * queryTime * keyTime * modelSize + 3 * heads * queryTime * keyTime
+    }
+}
+
+/// `nn.MultiheadAttention`'s two projections under `prefix`: the packed input projection
+/// `<prefix>.in_proj_weight` (3D, D) / `<prefix>.in_proj_bias` (3D) and `<prefix>.out_proj` (D, D).
+func multiheadProjections<Scalar: TensorScalar>(prefix: String, modelSize: Int) -> (input: Dense<Scalar>, output: Dense<Scalar>) {
+    (Dense(name: "\(prefix).in_proj", inputFeatures: modelSize, outputFeatures: 3 * modelSize,
+           weightName: "\(prefix).in_proj_weight", biasName: "\(prefix).in_proj_bias"),
+     Dense(name: "\(prefix).out_proj", inputFeatures: modelSize, outputFeatures: modelSize))
+}
+
+/// PyTorch's initialisation of `nn.MultiheadAttention`'s packed input projection: xavier_uniform_
+/// on `in_proj_weight` (3D, D), bound √(6/(D + 3D)), and zero `in_proj_bias`; `out_proj` keeps the
+/// Linear weight init but zero bias.
+func initializeMultiheadProjections<Scalar: TensorScalar>(
+    inputProjection: Dense<Scalar>, outputProjection: Dense<Scalar>, modelSize: Int,
+    parameters: ParameterStore<Scalar>, random: inout SeededRandom
+) {
+    inputProjection.initializeParameters(parameters, random: &random)
+    outputProjection.initializeParameters(parameters, random: &random)
+    let bound = (6 / Double(4 * max(modelSize, 1))).squareRoot()
+    fillUniform(inputProjection.weight(in: parameters), count: 3 * modelSize * modelSize, bound: bound, random: &random)
+    inputProjection.bias(in: parameters).update(repeating: 0, count: 3 * modelSize)
+    outputProjection.bias(in: parameters).update(repeating: 0, count: modelSize)
+}

@@ -1,0 +1,166 @@
+import Kernels
+
+/// One post-norm Transformer encoder block, PyTorch
+/// `nn.TransformerEncoderLayer(D, heads, dim_feedforward=F, dropout=0, batch_first=True)`
+/// (ReLU, `norm_first=False`):
+///   a = x + SelfAttention(x),   x₁ = LayerNorm₁(a),
+///   f = x₁ + W₂·relu(W₁·x₁ + b₁) + b₂,   y = LayerNorm₂(f).
+/// SelfAttention is `nn.MultiheadAttention` with Q = K = V = x: one packed projection
+/// [Q | K | V] = x·in_proj_weightᵀ + in_proj_bias (B, T, 3D), the per-head core
+/// (`MultiHeadAttentionCore`), then `out_proj`.
+///
+/// Shapes: x and y are (B, T, D). Parameters (PyTorch names, registration = state_dict order):
+/// `<name>.self_attn.in_proj_weight` (3D, D), `.self_attn.in_proj_bias` (3D),
+/// `.self_attn.out_proj.weight` (D, D), `.self_attn.out_proj.bias` (D), `.linear1.weight` (F, D),
+/// `.linear1.bias` (F), `.linear2.weight` (D, F), `.linear2.bias` (D), `.norm1.weight/bias` (D),
+/// `.norm2.weight/bias` (D).
+///
+/// Backward runs the same chain in reverse; each residual connection adds the upstream gradient to
+/// the branch's input gradient (∂L/∂x₁ = ∂L/∂f + the feed-forward path, ∂L/∂x = ∂L/∂a + the
+/// attention path).
+public final class TransformerEncoderLayer<Scalar: TensorScalar>: Layer, @unchecked Sendable {
+    public let name: String
+    public let modelSize: Int
+    public let heads: Int
+    public let feedForwardSize: Int
+    private let inputProjection: Dense<Scalar>
+    private let core: MultiHeadAttentionCore<Scalar>
+    private let outputProjection: Dense<Scalar>
+    private let linear1: Dense<Scalar>
+    private let activation: ReLU<Scalar>
+    private let linear2: Dense<Scalar>
+    private let norm1: LayerNorm<Scalar>
+    private let norm2: LayerNorm<Scalar>
+    // Forward activations (rows = B·T).
+    private let packed = Buffer<Scalar>()        // (rows, 3D): Q | K | V
+    private let context = Buffer<Scalar>()       // (rows, D)
+    private let attentionSum = Buffer<Scalar>()  // (rows, D): a = x + out_proj(context)
+    private let normalized1 = Buffer<Scalar>()   // (rows, D): x₁
+    private let hidden = Buffer<Scalar>()        // (rows, F): relu(W₁x₁ + b₁)
+    private let feedForwardSum = Buffer<Scalar>() // (rows, D): f
+    // Backward workspaces.
+    private let feedForwardSumGradient = Buffer<Scalar>()
+    private let hiddenGradient = Buffer<Scalar>()
+    private let preactivationGradient = Buffer<Scalar>()
+    private let normalized1Gradient = Buffer<Scalar>()
+    private let attentionSumGradient = Buffer<Scalar>()
+    private let contextGradient = Buffer<Scalar>()
+    private let packedGradient = Buffer<Scalar>()
+
+    public init(name: String, modelSize: Int, heads: Int, feedForwardSize: Int) {
+        self.name = name
+        self.modelSize = modelSize
+        self.heads = heads
+        self.feedForwardSize = feedForwardSize
+        (inputProjection, outputProjection) = multiheadProjections(prefix: "\(name).self_attn", modelSize: modelSize)
+        core = MultiHeadAttentionCore(modelSize: modelSize, heads: heads)
+        linear1 = Dense(name: "\(name).linear1", inputFeatures: modelSize, outputFeatures: feedForwardSize)
+        activation = ReLU(name: "\(name).activation")
+        linear2 = Dense(name: "\(name).linear2", inputFeatures: feedForwardSize, outputFeatures: modelSize)
+        norm1 = LayerNorm(name: "\(name).norm1", features: modelSize)
+        norm2 = LayerNorm(name: "\(name).norm2", features: modelSize)
+    }
+
+    public func declareParameters(in layout: inout ParameterLayout) {
+        for layer in [inputProjection, outputProjection, linear1, linear2] as [Dense<Scalar>] { layer.declareParameters(in: &layout) }
+        norm1.declareParameters(in: &layout)
+        norm2.declareParameters(in: &layout)
+    }
+
+    public func initializeParameters(_ parameters: ParameterStore<Scalar>, random: inout SeededRandom) {
+        initializeMultiheadProjections(
+            inputProjection: inputProjection, outputProjection: outputProjection, modelSize: modelSize,
+            parameters: parameters, random: &random)
+        linear1.initializeParameters(parameters, random: &random)
+        linear2.initializeParameters(parameters, random: &random)
+        norm1.initializeParameters(parameters, random: &random)
+        norm2.initializeParameters(parameters, random: &random)
+    }
+
+    public func outputShape(for input: ActivationShape) throws -> ActivationShape {
+        guard input.time != nil else { throw ShapeError(layer: name, "attends over time and needs a time axis, got \(input)") }
+        guard input.features == modelSize else {
+            throw ShapeError(layer: name, "expects \(modelSize) features, got \(input.features)")
+        }
+        return input
+    }
+
+    public func forwardFLOPs(for input: ActivationShape) -> Int {
+        let time = input.rowsPerSample
+        let hiddenShape = ActivationShape(time: input.time, features: feedForwardSize)
+        return inputProjection.forwardFLOPs(for: input) + core.forwardFLOPs(queryTime: time, keyTime: time)
+            + outputProjection.forwardFLOPs(for: input) + linear1.forwardFLOPs(for: input)
+            + activation.forwardFLOPs(for: hiddenShape) + linear2.forwardFLOPs(for: hiddenShape)
+            + norm1.forwardFLOPs(for: input) + norm2.forwardFLOPs(for: input) + 2 * input.elementCount
+    }
+
+    private func views(_ base: UnsafeMutablePointer<Scalar>, time: Int) -> (StridedRows<Scalar>, StridedRows<Scalar>, StridedRows<Scalar>) {
+        let d = modelSize, stride = time * 3 * d
+        return (StridedRows(base, rowStride: 3 * d, batchStride: stride),
+                StridedRows(base + d, rowStride: 3 * d, batchStride: stride),
+                StridedRows(base + 2 * d, rowStride: 3 * d, batchStride: stride))
+    }
+
+    public func forward(
+        _ input: UnsafePointer<Scalar>, shape: ActivationShape, batch: Int,
+        output: UnsafeMutablePointer<Scalar>, parameters: ParameterStore<Scalar>, training: Bool
+    ) {
+        let time = shape.time ?? 0, d = modelSize, rows = batch * time
+        let hiddenShape = ActivationShape(time: time, features: feedForwardSize)
+        packed.resize(rows * 3 * d)
+        context.resize(rows * d)
+        attentionSum.resize(rows * d)
+        normalized1.resize(rows * d)
+        hidden.resize(rows * feedForwardSize)
+        feedForwardSum.resize(rows * d)
+        inputProjection.forward(input, shape: shape, batch: batch, output: packed.pointer, parameters: parameters, training: training)
+        let (q, k, v) = views(packed.pointer, time: time)
+        core.forward(query: q, key: k, value: v, batch: batch, queryTime: time, keyTime: time, context: context.pointer)
+        outputProjection.forward(context.pointer, shape: shape, batch: batch, output: attentionSum.pointer, parameters: parameters, training: training)
+        Scalar.addScaled(input, scale: 1, into: attentionSum.pointer, count: rows * d)
+        norm1.forward(attentionSum.pointer, shape: shape, batch: batch, output: normalized1.pointer, parameters: parameters, training: training)
+        linear1.forward(normalized1.pointer, shape: shape, batch: batch, output: hidden.pointer, parameters: parameters, training: training)
+        activation.forward(hidden.pointer, shape: hiddenShape, batch: batch, output: hidden.pointer, parameters: parameters, training: training)
+        linear2.forward(hidden.pointer, shape: hiddenShape, batch: batch, output: feedForwardSum.pointer, parameters: parameters, training: training)
+        Scalar.addScaled(normalized1.pointer, scale: 1, into: feedForwardSum.pointer, count: rows * d)
+        norm2.forward(feedForwardSum.pointer, shape: shape, batch: batch, output: output, parameters: parameters, training: training)
+    }
+
+    public func backward(
+        input: UnsafePointer<Scalar>, output: UnsafePointer<Scalar>, outputGradient: UnsafePointer<Scalar>,
+        inputGradient: UnsafeMutablePointer<Scalar>?, shape: ActivationShape, batch: Int,
+        parameters: ParameterStore<Scalar>
+    ) {
+        let time = shape.time ?? 0, d = modelSize, rows = batch * time
+        let hiddenShape = ActivationShape(time: time, features: feedForwardSize)
+        feedForwardSumGradient.resize(rows * d, zeroed: true)
+        hiddenGradient.resize(rows * feedForwardSize, zeroed: true)
+        preactivationGradient.resize(rows * feedForwardSize, zeroed: true)
+        normalized1Gradient.resize(rows * d, zeroed: true)
+        attentionSumGradient.resize(rows * d, zeroed: true)
+        contextGradient.resize(rows * d, zeroed: true)
+        packedGradient.resize(rows * 3 * d, zeroed: true)
+        norm2.backward(input: feedForwardSum.pointer, output: output, outputGradient: outputGradient,
+                       inputGradient: feedForwardSumGradient.pointer, shape: shape, batch: batch, parameters: parameters)
+        // f = x₁ + FFN(x₁): the residual passes ∂L/∂f straight to x₁.
+        Scalar.addScaled(feedForwardSumGradient.pointer, scale: 1, into: normalized1Gradient.pointer, count: rows * d)
+        linear2.backward(input: hidden.pointer, output: feedForwardSum.pointer, outputGradient: feedForwardSumGradient.pointer,
+                         inputGradient: hiddenGradient.pointer, shape: hiddenShape, batch: batch, parameters: parameters)
+        activation.backward(input: hidden.pointer, output: hidden.pointer, outputGradient: hiddenGradient.pointer,
+                            inputGradient: preactivationGradient.pointer, shape: hiddenShape, batch: batch, parameters: parameters)
+        linear1.backward(input: normalized1.pointer, output: hidden.pointer, outputGradient: preactivationGradient.pointer,
+                         inputGradient: normalized1Gradient.pointer, shape: shape, batch: batch, parameters: parameters)
+        norm1.backward(input: attentionSum.pointer, output: normalized1.pointer, outputGradient: normalized1Gradient.pointer,
+                       inputGradient: attentionSumGradient.pointer, shape: shape, batch: batch, parameters: parameters)
+        // a = x + SA(x): the residual passes ∂L/∂a straight to x.
+        if let inputGradient { Scalar.addScaled(attentionSumGradient.pointer, scale: 1, into: inputGradient, count: rows * d) }
+        outputProjection.backward(input: context.pointer, output: attentionSum.pointer, outputGradient: attentionSumGradient.pointer,
+                                  inputGradient: contextGradient.pointer, shape: shape, batch: batch, parameters: parameters)
+        let (q, k, v) = views(packed.pointer, time: time)
+        let (dq, dk, dv) = views(packedGradient.pointer, time: time)
+        core.backward(contextGradient: contextGradient.pointer, query: q, key: k, value: v,
+                      queryGradient: dq, keyGradient: dk, valueGradient: dv, batch: batch, queryTime: time, keyTime: time)
+        inputProjection.backward(input: input, output: packed.pointer, outputGradient: packedGradient.pointer,
+                                 inputGradient: inputGradient, shape: shape, batch: batch, parameters: parameters)
+    }
+}

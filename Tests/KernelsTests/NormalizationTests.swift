@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+@testable import Kernels
+
+/// Float normalisation and ReLU kernels against naive Double transcriptions of PyTorch's formulas,
+/// over edge shapes (masked tails, single rows, empty matrices). Float sums of ≤ 33 terms of
+/// magnitude ≤ 4 agree with Double to ~1e-6 relative; 1e-5 leaves a margin while a wrong term
+/// (missing mean, biased/unbiased mix-up: a factor n/(n−1) ≥ 1.03 here) is far outside it.
+@Suite struct NormalizationTests {
+    static let sizes = [0, 1, 2, 3, 7, 8, 9, 17, 33]
+
+    static func close(_ a: Float, _ b: Double, _ tolerance: Double = 1e-5) -> Bool {
+        abs(Double(a) - b) <= tolerance * max(1, abs(b)) || (a.isNaN && b.isNaN)
+    }
+
+    @Test func reluAndItsGradient() {
+        var random = SeededRandom(seed: 11)
+        for count in Self.sizes {
+            let x = (0..<count).map { _ in Float(random.uniform(-1, 1)) }
+            var y = [Float](repeating: 9, count: count)
+            Elementwise.relu(x, &y, count: count)
+            let g = (0..<count).map { _ in Float(random.uniform(-1, 1)) }
+            var dx = [Float](repeating: 0.5, count: count)
+            Elementwise.reluBackward(output: y, outputGradient: g, addingInto: &dx, count: count)
+            for i in 0..<count {
+                #expect(y[i] == max(x[i], 0), "relu count \(count) index \(i)")
+                #expect(dx[i] == 0.5 + (x[i] > 0 ? g[i] : 0), "relu backward count \(count) index \(i)")
+            }
+        }
+        var nan: [Float] = [.nan]
+        Elementwise.relu(nan, &nan, count: 1)
+        #expect(nan[0].isNaN, "ReLU must propagate NaN")
+    }
+
+    @Test func layerNormMatchesReference() {
+        var random = SeededRandom(seed: 12)
+        for rows in [0, 1, 3] {
+            for columns in Self.sizes where columns > 0 {
+                let x = (0..<(rows * columns)).map { _ in random.uniform(-2, 2) + 3 }
+                let gamma = (0..<columns).map { _ in random.uniform(0.5, 1.5) }, beta = (0..<columns).map { _ in random.uniform(-1, 1) }
+                let g = (0..<(rows * columns)).map { _ in random.uniform(-1, 1) }
+                var y = [Float](repeating: 0, count: rows * columns), xHat = y, inverse = [Float](repeating: 0, count: rows)
+                let gammaF = gamma.map(Float.init), betaF = beta.map(Float.init)
+                Normalization.layerNormForward(x.map(Float.init), rows: rows, columns: columns, epsilon: 1e-5, gamma: gammaF, beta: betaF,
+                                               normalized: &xHat, inverseStandardDeviation: &inverse, output: &y)
+                var dGamma = [Float](repeating: 0, count: columns), dBeta = dGamma, dx = [Float](repeating: 0, count: rows * columns)
+                Normalization.layerNormBackward(normalized: xHat, inverseStandardDeviation: inverse, outputGradient: g.map(Float.init),
+                                                gamma: gammaF, rows: rows, columns: columns, gammaGradient: &dGamma, betaGradient: &dBeta, addingInto: &dx)
+                var expectedGamma = [Double](repeating: 0, count: columns), expectedBeta = expectedGamma
+                for r in 0..<rows {
+                    let row = Array(x[(r * columns)..<((r + 1) * columns)])
+                    let mean = row.reduce(0, +) / Double(columns)
+                    let variance = row.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(columns)
+                    let inv = 1 / (variance + 1e-5).squareRoot()
+                    let normalized = row.map { ($0 - mean) * inv }
+                    let gh = (0..<columns).map { g[r * columns + $0] * gamma[$0] }
+                    let meanG = gh.reduce(0, +) / Double(columns)
+                    let meanP = zip(gh, normalized).map(*).reduce(0, +) / Double(columns)
+                    for c in 0..<columns {
+                        #expect(Self.close(y[r * columns + c], normalized[c] * gamma[c] + beta[c]), "layer norm y rows \(rows) columns \(columns)")
+                        #expect(Self.close(dx[r * columns + c], inv * (gh[c] - meanG - normalized[c] * meanP), 1e-4),
+                                "layer norm dx rows \(rows) columns \(columns)")
+                        expectedGamma[c] += g[r * columns + c] * normalized[c]
+                        expectedBeta[c] += g[r * columns + c]
+                    }
+                }
+                for c in 0..<columns {
+                    #expect(Self.close(dGamma[c], expectedGamma[c]) && Self.close(dBeta[c], expectedBeta[c]), "layer norm dγ/dβ rows \(rows) columns \(columns)")
+                }
+            }
+        }
+    }
+
+    @Test func batchNormMatchesReference() {
+        var random = SeededRandom(seed: 13)
+        for rows in [1, 2, 3, 17] {
+            for columns in Self.sizes {
+                let x = (0..<(rows * columns)).map { _ in random.uniform(-2, 2) + 1 }
+                let gamma = (0..<columns).map { _ in random.uniform(0.5, 1.5) }, beta = (0..<columns).map { _ in random.uniform(-1, 1) }
+                let g = (0..<(rows * columns)).map { _ in random.uniform(-1, 1) }
+                let runningMean0 = (0..<columns).map { _ in random.uniform(-1, 1) }, runningVar0 = (0..<columns).map { _ in random.uniform(0.5, 2) }
+                var mean = [Float](repeating: 0, count: columns), inverse = mean
+                var runningMean = runningMean0.map(Float.init), runningVar = runningVar0.map(Float.init)
+                let xF = x.map(Float.init), gammaF = gamma.map(Float.init)
+                Normalization.batchNormStatistics(xF, rows: rows, columns: columns, epsilon: 1e-5, momentum: 0.1, mean: &mean,
+                                                  inverseStandardDeviation: &inverse, runningMean: &runningMean, runningVariance: &runningVar)
+                var y = [Float](repeating: 0, count: rows * columns)
+                Normalization.batchNormApply(xF, rows: rows, columns: columns, mean: mean, inverseStandardDeviation: inverse,
+                                             gamma: gammaF, beta: beta.map(Float.init), output: &y)
+                var dGamma = [Float](repeating: 0, count: columns), dBeta = dGamma, dx = [Float](repeating: 0, count: rows * columns)
+                Normalization.batchNormBackward(xF, outputGradient: g.map(Float.init), rows: rows, columns: columns, mean: mean,
+                                                inverseStandardDeviation: inverse, gamma: gammaF, gammaGradient: &dGamma,
+                                                betaGradient: &dBeta, addingInto: &dx, batchStatistics: true)
+                let shape = "rows \(rows) columns \(columns)"
+                for c in 0..<columns {
+                    let column = (0..<rows).map { x[$0 * columns + c] }
+                    let mu = column.reduce(0, +) / Double(rows)
+                    let variance = column.map { ($0 - mu) * ($0 - mu) }.reduce(0, +) / Double(rows)
+                    let inv = 1 / (variance + 1e-5).squareRoot()
+                    #expect(Self.close(runningMean[c], 0.9 * runningMean0[c] + 0.1 * mu), "running mean \(shape)")
+                    let unbiased = rows > 1 ? variance * Double(rows) / Double(rows - 1) : Double.nan
+                    #expect(Self.close(runningVar[c], 0.9 * runningVar0[c] + 0.1 * unbiased), "running var \(shape)")
+                    let normalized = column.map { ($0 - mu) * inv }
+                    let gs = (0..<rows).map { g[$0 * columns + c] }
+                    let sumG = gs.reduce(0, +), sumP = zip(gs, normalized).map(*).reduce(0, +)
+                    #expect(Self.close(dGamma[c], sumP) && Self.close(dBeta[c], sumG), "dγ/dβ \(shape)")
+                    for r in 0..<rows {
+                        // y = x·(γ·inv) + (β − μ·γ·inv) as PyTorch's CPU kernel: the two products cancel,
+                        // so the Float error scales with |x·γ·inv| (316·|x| for one row, where σ² = 0).
+                        let magnitude = abs(x[r * columns + c] * gamma[c] * inv)
+                        #expect(abs(Double(y[r * columns + c]) - (normalized[r] * gamma[c] + beta[c])) <= 1e-5 * max(1, magnitude), "y \(shape)")
+                        let expected = gamma[c] * inv / Double(rows) * (Double(rows) * gs[r] - sumG - normalized[r] * sumP)
+                        #expect(Self.close(dx[r * columns + c], expected, 1e-4), "dx \(shape)")
+                    }
+                }
+            }
+        }
+    }
+}
