@@ -17,9 +17,12 @@ public struct CheckpointMetadata: Codable, Sendable, Equatable {
     public var epoch: Int?
     /// The normalisation fitted on the training split, to apply unchanged to new data.
     public var normalizer: Normalizer?
+    /// The model definition (layer graph and hyper-parameters) the parameters belong to.
+    public var definition: ModelDefinition?
 
     public init(model: String, inputChannels: Int, length: Int, classNames: [String], training: TrainingConfiguration? = nil,
-                epoch: Int? = nil, normalizer: Normalizer? = nil) {
+                epoch: Int? = nil, normalizer: Normalizer? = nil, definition: ModelDefinition? = nil) {
+        self.definition = definition
         self.model = model
         self.inputChannels = inputChannels
         self.length = length
@@ -39,7 +42,7 @@ public enum Checkpoint {
     /// Writes `parameters` (e.g. a trainer's best epoch) as a checkpoint of `metadata.model`.
     public static func save(_ parameters: ParameterStore<Float>, metadata: CheckpointMetadata, to url: URL) throws {
         var file = SafeTensors()
-        add(parameters, prefix: "", to: &file)
+        parameters.addStateDictionary(to: &file)
         file.metadata = ["serieslens": try json(metadata), "model": metadata.model]
         try file.write(to: url)
     }
@@ -53,8 +56,8 @@ public enum Checkpoint {
         _ trainer: Trainer, metadata: CheckpointMetadata, arguments: [String], to url: URL
     ) throws {
         var file = SafeTensors()
-        add(trainer.model.parameters, prefix: "", to: &file)
-        add(trainer.bestParameters, prefix: "best.", to: &file)
+        trainer.model.parameters.addStateDictionary(to: &file)
+        trainer.bestParameters.addStateDictionary(to: &file, prefix: "best.")
         for (name, buffer) in trainer.optimizer.stateBuffers {
             for spec in trainer.model.parameters.layout.specs {
                 file.add("optimizer.\(name).\(spec.name)", floats: Array(buffer.storage[spec.offset..<(spec.offset + spec.count)]), shape: spec.shape)
@@ -98,9 +101,17 @@ public enum Checkpoint {
         trainer.resume(progress: state.progress)
     }
 
-    private static func add(_ parameters: ParameterStore<Float>, prefix: String, to file: inout SafeTensors) {
-        for spec in parameters.layout.specs {
-            file.add(prefix + spec.name, floats: parameters.tensor(named: spec.name)!, shape: spec.shape)
+    /// The checkpoint's model: from the definition stored in it (so a user model does not depend on
+    /// its definition file still being there), else the registry's by name.
+    private static func buildModel(_ metadata: CheckpointMetadata, url: URL) throws -> SequentialClassifier<Float> {
+        do {
+            if let definition = metadata.definition {
+                return try ModelCatalog.make(
+                    definition: definition, inputChannels: metadata.inputChannels, classCount: metadata.classNames.count, length: metadata.length)
+            }
+            return try ModelCatalog.make(metadata.model, inputChannels: metadata.inputChannels, classCount: metadata.classNames.count, length: metadata.length)
+        } catch {
+            throw CheckpointError(file: url.path, "\(error)")
         }
     }
 
@@ -130,14 +141,10 @@ public enum Checkpoint {
     }
 
     private static func fill(_ parameters: ParameterStore<Float>, from file: SafeTensors, prefix: String, url: URL, model: String) throws {
-        for spec in parameters.layout.specs {
-            guard let tensor = file.tensors[prefix + spec.name] else {
-                throw CheckpointError(file: url.path, "tensor '\(prefix + spec.name)' is missing (checkpoint of another model?)")
-            }
-            guard tensor.shape == spec.shape else {
-                throw CheckpointError(file: url.path, "tensor '\(prefix + spec.name)' has shape \(tensor.shape), model '\(model)' needs \(spec.shape)")
-            }
-            try parameters.setTensor(named: spec.name, to: try file.floats(prefix + spec.name))
+        do {
+            try parameters.loadStateDictionary(from: file, prefix: prefix)
+        } catch let error as ParameterError {
+            throw CheckpointError(file: url.path, "\(error) (model '\(model)'; a checkpoint of another model?)")
         }
     }
 
@@ -146,12 +153,7 @@ public enum Checkpoint {
     public static func load(from url: URL) throws -> (model: SequentialClassifier<Float>, metadata: CheckpointMetadata) {
         let file = try read(url)
         let metadata = try decodeMetadata(file, url)
-        let model: SequentialClassifier<Float>
-        do {
-            model = try ModelCatalog.make(metadata.model, inputChannels: metadata.inputChannels, classCount: metadata.classNames.count)
-        } catch {
-            throw CheckpointError(file: url.path, "\(error)")
-        }
+        let model = try buildModel(metadata, url: url)
         try fill(model.parameters, from: file, prefix: "", url: url, model: metadata.model)
         return (model, metadata)
     }

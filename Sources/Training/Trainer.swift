@@ -178,8 +178,8 @@ public final class Trainer: @unchecked Sendable {
     ) throws -> TrainingResult {
         guard training.count > 0 else { throw TrainingError.emptyDataset("training") }
         guard validation.count > 0 else { throw TrainingError.emptyDataset("validation") }
-        guard training.classCount <= 2, model.outputCount == 1 else {
-            throw TrainingError.unsupported("multi-class training (\(training.classCount) classes) needs softmax cross-entropy, which this build does not have yet")
+        guard model.outputCount == (training.classCount <= 2 ? 1 : training.classCount) else {
+            throw TrainingError.unsupported("the model has \(model.outputCount) output(s) but the data has \(training.classCount) classes")
         }
         FloatingPointEnvironment.enableFlushToZero()
         BLASThreads.set(1)
@@ -241,26 +241,26 @@ public final class Trainer: @unchecked Sendable {
     public func step(on dataset: SeriesDataset, indices: [Int], learningRate: Double? = nil) throws -> Double {
         let batch = indices.count
         gather(dataset, indices: indices)
+        let outputs = model.outputCount
         let logits = try model.forward(batchInput.pointer, batch: batch, time: dataset.length, training: true)
-        let loss = BinaryCrossEntropy.loss(logits: logits, targets: batchTargets.pointer, count: batch)
+        let loss = ClassificationLoss.loss(logits: logits, targets: batchTargets.pointer, count: batch, outputs: outputs)
         guard loss.isFinite else { return loss }
         model.parameters.zeroGradients()
-        logitGradient.resize(batch, zeroed: true)
-        BinaryCrossEntropy.backward(logits: logits, targets: batchTargets.pointer, addingInto: logitGradient.pointer, count: batch)
+        logitGradient.resize(batch * outputs, zeroed: true)
+        ClassificationLoss.backward(logits: logits, targets: batchTargets.pointer, addingInto: logitGradient.pointer, count: batch, outputs: outputs)
         model.backward(logitGradient: logitGradient.pointer)
         if let maximum = configuration.clipGradientNorm { clipGradientNorm(model.parameters, maximum: maximum) }
         optimizer.update(model.parameters, learningRate: learningRate ?? configuration.learningRate)
         return loss
     }
 
-    /// Mean BCE over a whole set, in batches, without updating anything.
+    /// Mean loss over a whole set, in batches (eval mode), without updating anything.
     public func loss(on dataset: SeriesDataset) throws -> Double {
         var total = 0.0
+        let outputs = model.outputCount
         try Predictor(model: model, batchSize: configuration.batchSize).forEachBatch(of: dataset) { indices, logits in
-            for (offset, index) in indices.enumerated() {
-                var logit = logits[offset], target = Float(dataset.labels[index])
-                total += BinaryCrossEntropy.loss(logits: &logit, targets: &target, count: 1)
-            }
+            let targets = indices.map { Float(dataset.labels[$0]) }
+            total += ClassificationLoss.loss(logits: logits, targets: targets, count: indices.count, outputs: outputs) * Double(indices.count)
         }
         return total / Double(dataset.count)
     }
@@ -301,15 +301,25 @@ public struct Predictor {
         }
     }
 
-    /// P(class 1) per series, and the (N, T) importance maps when the model makes them.
+    /// Class probabilities, (N × K) row-major for K > 2 classes or P(class 1) per series for two
+    /// (one logit), and the (N, T) importance maps when the model makes them.
     public func predict(_ dataset: SeriesDataset, importance wantsImportance: Bool = false) throws -> (probabilities: [Float], importance: [Float]?) {
         FloatingPointEnvironment.enableFlushToZero()
-        var probabilities = [Float](repeating: 0, count: dataset.count)
+        let outputs = model.outputCount
+        var probabilities = [Float](repeating: 0, count: dataset.count * outputs)
         var maps: [Float]? = wantsImportance ? [Float](repeating: 0, count: dataset.count * dataset.length) : nil
         try forEachBatch(of: dataset) { indices, logits in
             for (offset, index) in indices.enumerated() {
-                let z = Double(logits[offset])
-                probabilities[index] = Float(z >= 0 ? 1 / (1 + Foundation.exp(-z)) : Foundation.exp(z) / (1 + Foundation.exp(z)))
+                if outputs == 1 {
+                    let z = Double(logits[offset])
+                    probabilities[index] = Float(z >= 0 ? 1 / (1 + Foundation.exp(-z)) : Foundation.exp(z) / (1 + Foundation.exp(z)))
+                } else {
+                    let row = (0..<outputs).map { Double(logits[offset * outputs + $0]) }
+                    let largest = row.max()!
+                    let exponentials = row.map { Foundation.exp($0 - largest) }
+                    let total = exponentials.reduce(0, +)
+                    for k in 0..<outputs { probabilities[index * outputs + k] = Float(exponentials[k] / total) }
+                }
             }
             if wantsImportance, let map = model.importance {
                 let time = dataset.length

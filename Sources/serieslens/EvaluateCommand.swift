@@ -31,7 +31,9 @@ struct EvaluateCommand: ParsableCommand {
             let loaded = try input.load()
             let predictions = try Predictor(model: loaded.model).predict(loaded.dataset)
             let cutoff: Double
-            if threshold == "best-f1" {
+            if loaded.metadata.classNames.count > 2 {
+                cutoff = 0.5  // multi-class: the largest probability wins; no threshold
+            } else if threshold == "best-f1" {
                 let choice = try BinaryRanking.f1MaximisingThreshold(scores: predictions.probabilities, labels: loaded.dataset.labels)
                 guard let best = choice.threshold else { throw ValidationError("--threshold best-f1 needs both classes in the data") }
                 cutoff = best
@@ -41,9 +43,8 @@ struct EvaluateCommand: ParsableCommand {
                 }
                 cutoff = value
             }
-            let report = try ClassificationReport.binary(
-                scores: predictions.probabilities, labels: loaded.dataset.labels, threshold: cutoff,
-                classNames: loaded.metadata.classNames, includeCurves: true)
+            let report = try RunReport.classification(
+                probabilities: predictions.probabilities, labels: loaded.dataset.labels, classNames: loaded.metadata.classNames, threshold: cutoff)
             print("\(loaded.metadata.model) (epoch \(loaded.metadata.epoch.map(String.init) ?? "?")) on \(loaded.description): \(loaded.dataset.count) series")
             print(report.table())
             if let json { try RunFiles.writeJSON(report, to: URL(fileURLWithPath: json)) }
@@ -56,7 +57,8 @@ struct PredictCommand: ParsableCommand {
         commandName: "predict",
         abstract: "Per-series probabilities and predicted labels (and importance maps) from a checkpoint.",
         discussion: """
-            Writes a CSV with columns id, probability (of the second class), predicted (class name).
+            Writes a CSV with columns id, probability (of the second class), predicted (class name);
+            for K > 2 classes one probability column per class (p_NAME) before predicted.
             With --importance FILE.npy also writes the (N, T) float32 importance maps (attention weights
             for attention models).
 
@@ -80,9 +82,20 @@ struct PredictCommand: ParsableCommand {
             let loaded = try input.load()
             let predictions = try Predictor(model: loaded.model).predict(loaded.dataset, importance: importance != nil)
             let names = loaded.metadata.classNames
-            var csv = "id,probability,predicted\n"
-            for (index, probability) in predictions.probabilities.enumerated() {
-                csv += "\(index),\(probability),\(names[Double(probability) >= threshold ? 1 : 0])\n"
+            var csv: String
+            if names.count <= 2 {
+                csv = "id,probability,predicted\n"
+                for (index, probability) in predictions.probabilities.enumerated() {
+                    csv += "\(index),\(probability),\(names[Double(probability) >= threshold ? 1 : 0])\n"
+                }
+            } else {
+                let k = names.count
+                csv = "id," + names.map { "p_\($0)" }.joined(separator: ",") + ",predicted\n"
+                for index in 0..<loaded.dataset.count {
+                    let row = Array(predictions.probabilities[(index * k)..<((index + 1) * k)])
+                    let best = row.indices.max { row[$0] < row[$1] }!
+                    csv += "\(index)," + row.map { "\($0)" }.joined(separator: ",") + ",\(names[best])\n"
+                }
             }
             try AtomicFile.write(csv, to: URL(fileURLWithPath: out))
             if let importance {

@@ -65,8 +65,8 @@ struct ExplainCommand: ParsableCommand {
             print(summary.table())
             if let out {
                 let directory = URL(fileURLWithPath: out)
-                let classification = try ClassificationReport.binary(
-                    scores: predictions.probabilities, labels: loaded.dataset.labels, classNames: loaded.metadata.classNames)
+                let classification = try RunReport.classification(
+                    probabilities: predictions.probabilities, labels: loaded.dataset.labels, classNames: loaded.metadata.classNames)
                 try RunFiles.writeJSON(summary, to: directory.appendingPathComponent("explanation.json"))
                 let (written, _) = try RunReport.write(
                     title: "SeriesLens: explaining \(loaded.metadata.model)", command: "serieslens explain " + CommandLine.arguments.dropFirst(2).joined(separator: " "),

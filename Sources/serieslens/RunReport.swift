@@ -9,6 +9,15 @@ import Training
 /// loss curves, explanation scores against the ground truth when the data has it, and example
 /// series with their importance maps.
 enum RunReport {
+    /// Binary metrics at `threshold` for two classes (one probability per series), multi-class
+    /// metrics from the (N × K) probabilities otherwise.
+    static func classification(probabilities: [Float], labels: [Int], classNames: [String], threshold: Double = 0.5) throws -> ClassificationReport {
+        if classNames.count <= 2 {
+            return try ClassificationReport.binary(scores: probabilities, labels: labels, threshold: threshold, classNames: classNames, includeCurves: true)
+        }
+        return try ClassificationReport.multiclass(flatProbabilities: probabilities, labels: labels, classNames: classNames)
+    }
+
     /// The model's own importance maps (attention weights) when it makes them, else input-gradient
     /// saliency, with the method's name.
     static func importanceMaps(model: SequentialClassifier<Float>, on dataset: SeriesDataset, predicted: [Float]?) throws -> (maps: [Float], method: String) {

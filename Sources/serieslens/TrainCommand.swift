@@ -28,8 +28,11 @@ struct TrainCommand: ParsableCommand {
               serieslens train --resume runs/seed7        # continue an interrupted run exactly
             """)
 
-    @Option(help: "Model name (see `serieslens models`).")
+    @Option(help: ArgumentHelp("Model: a name from `serieslens models` or a definition file (.json).", valueName: "name|file"))
     var model = "bilstm-attention"
+
+    @Option(help: ArgumentHelp("Folder of model definitions (*.json) whose models can be named; repeatable. Also $SERIESLENS_PLUGINS (':'-separated).", valueName: "dir"))
+    var plugins: [String] = []
 
     @Option(help: "Maximum number of epochs.")
     var epochs = 15
@@ -123,7 +126,9 @@ struct TrainCommand: ParsableCommand {
 
     private func trainAndReport(arguments: [String], resuming: TrainingState?) throws {
         let (train, validation, test, normalizer, description) = try loadData()
-        let classifier: SequentialClassifier<Float> = try ModelCatalog.make(model, inputChannels: train.channels, classCount: train.classCount)
+        let pluginDirectories = plugins + ModelRegistry.environmentPluginDirectories()
+        let classifier: SequentialClassifier<Float> = try ModelCatalog.make(
+            model, inputChannels: train.channels, classCount: train.classCount, length: train.length, pluginDirectories: pluginDirectories)
         var configuration = TrainingConfiguration()
         configuration.epochs = epochs
         configuration.batchSize = batchSize
@@ -148,7 +153,7 @@ struct TrainCommand: ParsableCommand {
 
         let metadata = CheckpointMetadata(
             model: model, inputChannels: train.channels, length: train.length, classNames: train.classNames,
-            training: configuration, normalizer: normalizer)
+            training: configuration, normalizer: normalizer, definition: classifier.definition)
         let interactive = isatty(STDOUT_FILENO) != 0
         let result = try trainer.train(training: train, validation: validation, onBatch: { progress in
             guard interactive else { return }
@@ -173,8 +178,7 @@ struct TrainCommand: ParsableCommand {
         print("best epoch \(result.bestEpoch) (val loss \(String(format: "%.4f", result.bestValidationLoss)))\(result.stoppedEarly ? ", stopped early" : "")")
 
         let predictions = try Predictor(model: classifier).predict(test, importance: true)
-        let report = try ClassificationReport.binary(
-            scores: predictions.probabilities, labels: test.labels, threshold: 0.5, classNames: train.classNames, includeCurves: true)
+        let report = try RunReport.classification(probabilities: predictions.probabilities, labels: test.labels, classNames: train.classNames)
         print("\ntest set (\(test.count) series):")
         print(report.table())
         try RunFiles.writeJSON(report, to: directory.appendingPathComponent("metrics.json"))

@@ -24,7 +24,7 @@ import Testing
     @Test(arguments: ModelCatalog.names, [(3, 12, 2), (2, 9, 1), (5, 8, 3)])
     func matchesCentralDifferences(modelName: String, shape: (Int, Int, Int)) throws {
         let (count, time, channels) = shape
-        let model: SequentialClassifier<Double> = try ModelCatalog.make(modelName, inputChannels: channels, as: Double.self)
+        let model: SequentialClassifier<Double> = try ModelCatalog.make(modelName, inputChannels: channels, length: time, as: Double.self)
         model.initialize(seed: 11)
         let values = inputs(count: count, time: time, channels: channels, seed: 5)
         let maps = try InputGradientSaliency.maps(model: model, values: values, count: count, time: time, batchSize: 2)
