@@ -213,7 +213,7 @@ public struct ModelRegistry: Sendable {
         return ModelSummary(
             name: source.definition.name, description: source.definition.description,
             parameterCount: model.parameters.count, forwardFLOPs: try model.forwardFLOPs(time: time),
-            importance: kinds.last(where: { $0.importance != nil })?.importance ?? .saliency,
+            importance: source.definition.importanceKind(using: layerKinds),
             multivariate: true, variableLength: !kinds.contains { $0.fixesLength }, file: source.file)
     }
 }
@@ -226,5 +226,13 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
         case .unknownModel(let name, let known):
             return "unknown model '\(name)' (models: \(known.joined(separator: ", ")); or give a definition file path ending in .json)"
         }
+    }
+}
+
+extension ModelDefinition {
+    /// The kind of the model's own importance map: that of its last layer that makes one, else
+    /// saliency (computed from input gradients by the explanation code).
+    public func importanceKind(using layerKinds: LayerKinds = .standard) -> ImportanceKind {
+        layers.compactMap { layerKinds.byName[$0.kind] }.last(where: { $0.importance != nil })?.importance ?? .saliency
     }
 }

@@ -21,7 +21,7 @@ enum RunReport {
     /// The model's own importance maps (attention weights) when it makes them, else input-gradient
     /// saliency, with the method's name.
     static func importanceMaps(model: SequentialClassifier<Float>, on dataset: SeriesDataset, predicted: [Float]?) throws -> (maps: [Float], method: String) {
-        if let predicted { return (predicted, "attention") }
+        if let predicted { return (predicted, model.definition?.importanceKind().rawValue ?? "attention") }
         return (try InputGradientSaliency.maps(model: model, dataset: dataset), "saliency")
     }
 

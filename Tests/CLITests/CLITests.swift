@@ -219,6 +219,30 @@ import Testing
         #expect(bad.status == 1 && bad.stderr.contains("wobble"))
     }
 
+    /// `compare` over every model and two kinds, then again: the second run reuses every result.
+    @Test func compareEveryModelAndResume() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let arguments = ["compare", "--models", "all", "--kinds", "flat,spike", "--seeds", "2", "--epochs", "1",
+                         "--samples", "40", "--length", "24", "--out", directory.path]
+        let first = try Self.run(arguments)
+        #expect(first.status == 0, "stderr: \(first.stderr)")
+        for model in ["bilstm-attention", "bilstm-multihead", "posenc-attention", "ffn", "cnn"] {
+            #expect(first.stdout.contains("\(model) · spike · seed 2"), "missing \(model) in \(first.stdout)")
+        }
+        #expect(first.stdout.contains("attention acc.") && first.stdout.contains(" cam "), "\(first.stdout)")
+        for file in ["comparison.json", "comparison.csv", "comparison.md", "report.html"] {
+            #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path), "\(file) missing")
+        }
+        let csv = try String(contentsOf: directory.appendingPathComponent("comparison.csv"), encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == 1 + 5 * 2 * 2)
+        let second = try Self.run(arguments)
+        #expect(second.status == 0)
+        #expect(second.stdout.components(separatedBy: ": reused ").count - 1 == 20, "\(second.stdout)")
+        let table = { (text: String) in text.components(separatedBy: "\nmodel ").last ?? "" }
+        #expect(table(first.stdout).split(separator: "\n").first == table(second.stdout).split(separator: "\n").first)
+    }
+
     @Test func modelsListsTheBuiltIns() throws {
         let result = try Self.run(["models"])
         #expect(result.status == 0)
