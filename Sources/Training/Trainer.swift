@@ -301,6 +301,24 @@ public struct Predictor {
         }
     }
 
+    /// Per-head importance maps, `heads` arrays of (N, T), for models with multi-head attention
+    /// pooling (nil otherwise).
+    public func headImportance(_ dataset: SeriesDataset) throws -> [[Float]]? {
+        FloatingPointEnvironment.enableFlushToZero()
+        var result: [[Float]]?
+        let time = dataset.length
+        try forEachBatch(of: dataset) { indices, _ in
+            guard let (maps, heads) = model.headImportance else { return }
+            if result == nil { result = Array(repeating: [Float](repeating: 0, count: dataset.count * time), count: heads) }
+            for (offset, index) in indices.enumerated() {
+                for head in 0..<heads {
+                    for t in 0..<time { result![head][index * time + t] = maps[(offset * heads + head) * time + t] }
+                }
+            }
+        }
+        return result
+    }
+
     /// Class probabilities, (N × K) row-major for K > 2 classes or P(class 1) per series for two
     /// (one logit), and the (N, T) importance maps when the model makes them.
     public func predict(_ dataset: SeriesDataset, importance wantsImportance: Bool = false) throws -> (probabilities: [Float], importance: [Float]?) {

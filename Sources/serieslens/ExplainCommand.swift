@@ -11,8 +11,9 @@ struct ExplainCommand: ParsableCommand {
         discussion: """
             Runs the model on series with known anomalies (fresh synthetic series with --kinds, or a
             file with masks such as a .npy written by `serieslens generate`), takes its importance maps
-            (its own attention weights or CAM; --method saliency for |∂logit/∂x · x| summed over
-            channels, available for every model) and prints, per anomaly kind, mean ± std of:
+            (its own attention weights or CAM — for multi-head attention the mean over heads and each
+            head; --method saliency for |∂logit/∂x · x| summed over channels, available for every model)
+            and prints, per anomaly kind, mean ± std of:
               attention_accuracy  the seed's score: share of the anomaly inside ±10 steps of the argmax
               pointing (±k)       the argmax falls inside the anomaly (k steps of tolerance)
               mass inside         share of the normalised map inside the anomaly (and its ratio to
@@ -63,11 +64,21 @@ struct ExplainCommand: ParsableCommand {
                 model: loaded.metadata.model, method: methodName, maps: maps, dataset: loaded.dataset, pointingTolerance: pointingTolerance)
             print("\(loaded.metadata.model) on \(loaded.description): \(loaded.dataset.count) series")
             print(summary.table())
+            var headSummaries: [ExplanationSummary] = []
+            if method == "own", let heads = try Predictor(model: loaded.model).headImportance(loaded.dataset) {
+                for (head, maps) in heads.enumerated() {
+                    let headSummary = try ExplanationSummary(
+                        model: loaded.metadata.model, method: "attention head \(head)", maps: maps, dataset: loaded.dataset,
+                        pointingTolerance: pointingTolerance)
+                    headSummaries.append(headSummary)
+                    print("\n" + headSummary.table())
+                }
+            }
             if let out {
                 let directory = URL(fileURLWithPath: out)
                 let classification = try RunReport.classification(
                     probabilities: predictions.probabilities, labels: loaded.dataset.labels, classNames: loaded.metadata.classNames)
-                try RunFiles.writeJSON(summary, to: directory.appendingPathComponent("explanation.json"))
+                try RunFiles.writeJSON([summary] + headSummaries, to: directory.appendingPathComponent("explanation.json"))
                 let (written, _) = try RunReport.write(
                     title: "SeriesLens: explaining \(loaded.metadata.model)", command: "serieslens explain " + CommandLine.arguments.dropFirst(2).joined(separator: " "),
                     settings: ["model": loaded.metadata.model, "checkpoint": input.checkpoint, "data": loaded.description, "method": methodName],
