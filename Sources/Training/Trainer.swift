@@ -119,14 +119,17 @@ public struct BatchProgress: Sendable {
 }
 
 public enum TrainingError: Error, CustomStringConvertible, Equatable {
-    case nonFiniteLoss(epoch: Int, batch: Int, loss: Double)
+    /// `bestEpoch` is the epoch whose parameters are the best so far (0: none finished).
+    case nonFiniteLoss(epoch: Int, batch: Int, loss: Double, bestEpoch: Int)
     case unsupported(String)
     case emptyDataset(String)
 
     public var description: String {
         switch self {
-        case .nonFiniteLoss(let epoch, let batch, let loss):
-            return "training loss became \(loss) at epoch \(epoch), batch \(batch); stopped (the best checkpoint so far is kept). Try a lower --lr, --clip-grad-norm or --normalize series."
+        case .nonFiniteLoss(let epoch, let batch, let loss, let bestEpoch):
+            let value = loss.isNaN ? "NaN" : (loss > 0 ? "+Inf" : "-Inf")
+            let kept = bestEpoch > 0 ? "the best checkpoint so far (epoch \(bestEpoch)) is kept" : "no epoch had finished, so there is no checkpoint"
+            return "training loss became \(value) at epoch \(epoch), batch \(batch); stopped, \(kept). Try a lower --lr, --clip-grad-norm or --normalize series."
         case .unsupported(let message): return message
         case .emptyDataset(let which): return "the \(which) set is empty"
         }
@@ -199,7 +202,9 @@ public final class Trainer: @unchecked Sendable {
                 let indices = Array(order[batchStart..<min(batchStart + configuration.batchSize, order.count)])
                 learningRate = configuration.schedule.rate(base: configuration.learningRate, step: optimizer.step, totalSteps: totalSteps)
                 let loss = try step(on: training, indices: indices, learningRate: learningRate)
-                guard loss.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, batch: batchIndex + 1, loss: loss) }
+                guard loss.isFinite else {
+                    throw TrainingError.nonFiniteLoss(epoch: epoch, batch: batchIndex + 1, loss: loss, bestEpoch: progress.bestEpoch)
+                }
                 lossSum += loss * Double(indices.count)
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 let done = batchStart + indices.count

@@ -243,6 +243,23 @@ import Testing
         #expect(table(first.stdout).split(separator: "\n").first == table(second.stdout).split(separator: "\n").first)
     }
 
+    /// A diverging run (plain SGD at lr 10 on the ReLU network overflows in epoch 2) stops with one
+    /// line naming the epoch and batch, exit 1, and leaves epoch 1's checkpoint loadable.
+    @Test func nonFiniteLossStopsAndKeepsTheBestCheckpoint() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try Self.run(["train", "--model", "ffn", "--optimizer", "sgd", "--lr", "10", "--epochs", "6",
+                                   "--samples", "200", "--length", "50", "--seed", "1", "--out", directory.path])
+        #expect(result.status == 1)
+        let line = result.stderr.trimmingCharacters(in: .newlines)
+        #expect(!line.contains("\n"))
+        #expect(line.hasPrefix("error: training loss became NaN at epoch 2, batch ") && line.contains("(epoch 1) is kept"), "\(line)")
+        let evaluated = try Self.run(["evaluate", "--checkpoint", directory.appendingPathComponent("model.safetensors").path,
+                                      "--samples", "20", "--length", "50"])
+        #expect(evaluated.status == 0, "\(evaluated.stderr)")
+        #expect(evaluated.stdout.contains("(epoch 1)"), "\(evaluated.stdout)")
+    }
+
     @Test func modelsListsTheBuiltIns() throws {
         let result = try Self.run(["models"])
         #expect(result.status == 0)
