@@ -54,23 +54,11 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Seeds per combination (1 … n).")
     var seeds = 3
 
-    @Option(help: "Maximum epochs per run.")
-    var epochs = 15
-
-    @Option(help: "Early-stopping patience (0: never).")
-    var patience = 5
-
-    @Option(help: "Series per mini-batch.")
-    var batchSize = 32
-
-    @Option(help: "Learning rate.")
-    var lr = 1e-3
+    @OptionGroup(title: "Training recipe (every run)")
+    var recipe: RecipeOptions
 
     @Option(help: ArgumentHelp("Normalisation.", valueName: "none|series|channel"))
     var normalize = "none"
-
-    @Option(help: "Threads (1 or 2).")
-    var threads = 2
 
     @Option(help: "Synthetic series per run.")
     var samples = 5000
@@ -86,8 +74,6 @@ struct CompareCommand: ParsableCommand {
 
     func validate() throws {
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
-        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
-        guard (1...2).contains(threads) else { throw ValidationError("--threads must be 1 or 2") }
         guard NormalizationMethod(rawValue: normalize) != nil else { throw ValidationError("--normalize must be none, series or channel") }
     }
 
@@ -170,8 +156,9 @@ struct CompareCommand: ParsableCommand {
         try AtomicFile.write(table.markdown(), to: directory.appendingPathComponent("comparison.md"))
         let report = ComparisonReportInput(
             title: "SeriesLens: model comparison", command: "serieslens compare " + CommandLine.arguments.dropFirst(2).joined(separator: " "),
-            settings: ["models": modelNames.joined(separator: ", "), "data": sources.map(\.name).joined(separator: ", "),
-                       "seeds": "\(seeds)", "epochs": "\(epochs) (patience \(patience))", "learning rate": "\(lr)", "normalisation": normalize],
+            settings: recipe.settings.merging(
+                ["models": modelNames.joined(separator: ", "), "data": sources.map(\.name).joined(separator: ", "),
+                 "seeds": "\(seeds)", "normalisation": normalize]) { $1 },
             models: table.reportRows())
         let written = try HTMLReport.write(HTMLReport.render(report), to: directory)
         print("wrote \(directory.path)/comparison.json, comparison.csv, comparison.md, \(written.html.lastPathComponent)")
@@ -182,13 +169,7 @@ struct CompareCommand: ParsableCommand {
         let classifier: SequentialClassifier<Float> = try ModelCatalog.make(
             model, inputChannels: split.train.channels, classCount: split.train.classCount, length: split.train.length)
         classifier.initialize(seed: seed)
-        var configuration = TrainingConfiguration()
-        configuration.epochs = epochs
-        configuration.patience = patience == 0 ? nil : patience
-        configuration.batchSize = batchSize
-        configuration.learningRate = lr
-        configuration.seed = seed
-        configuration.threads = threads
+        let configuration = recipe.configuration(seed: seed)
         let result = try Trainer(model: classifier, configuration: configuration).train(training: split.train, validation: split.validation)
         try Checkpoint.save(classifier, metadata: CheckpointMetadata(
             model: model, inputChannels: split.train.channels, length: split.train.length, classNames: split.train.classNames,

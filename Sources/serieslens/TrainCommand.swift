@@ -34,38 +34,14 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Folder of model definitions (*.json) whose models can be named; repeatable. Also $SERIESLENS_PLUGINS (':'-separated).", valueName: "dir"))
     var plugins: [String] = []
 
-    @Option(help: "Maximum number of epochs.")
-    var epochs = 15
-
-    @Option(help: "Stop after this many epochs without a validation-loss improvement (0: never).")
-    var patience = 5
-
-    @Option(help: "Series per mini-batch.")
-    var batchSize = 32
-
-    @Option(help: "Learning rate (the peak rate for --lr-schedule onecycle).")
-    var lr = 1e-3
-
-    @Option(help: ArgumentHelp("Optimizer: adam (weight decay as L2), adamw (decoupled weight decay), sgd (momentum 0.9).", valueName: "adam|adamw|sgd"))
-    var optimizer = "adam"
-
-    @Option(help: "Weight decay.")
-    var weightDecay = 0.0
-
-    @Option(help: ArgumentHelp("Clip the global gradient L2 norm to this value before each update.", valueName: "norm"))
-    var clipGradNorm: Double?
-
-    @Option(help: ArgumentHelp("Learning-rate schedule per batch: constant, cosine (to 0), onecycle (warm-up 30 %, then cosine).", valueName: "constant|cosine|onecycle"))
-    var lrSchedule = "constant"
+    @OptionGroup(title: "Training recipe")
+    var recipe: RecipeOptions
 
     @Option(help: ArgumentHelp("Continue the interrupted run in DIR from DIR/last.safetensors, with its original options.", valueName: "dir"))
     var resume: String?
 
     @Option(help: "Seed for data generation, split, initialisation and batch order.")
     var seed: UInt64 = 42
-
-    @Option(help: "Threads: 2 runs the two LSTM directions on two cores.")
-    var threads = 2
 
     @OptionGroup(title: "Synthetic data (without --train)")
     var synthetic: SyntheticOptions
@@ -75,19 +51,6 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Directory for the checkpoint, history and metrics.", valueName: "dir"))
     var out: String?
-
-    func validate() throws {
-        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be a positive number") }
-        guard (1...2).contains(threads) else { throw ValidationError("--threads must be 1 or 2") }
-        guard patience >= 0 else { throw ValidationError("--patience must be 0 or more") }
-        guard OptimizerKind(rawValue: optimizer) != nil else { throw ValidationError("--optimizer must be adam, adamw or sgd, got '\(optimizer)'") }
-        guard LearningRateSchedule(rawValue: lrSchedule) != nil else {
-            throw ValidationError("--lr-schedule must be constant, cosine or onecycle, got '\(lrSchedule)'")
-        }
-        if let clipGradNorm, !(clipGradNorm > 0) { throw ValidationError("--clip-grad-norm must be positive") }
-    }
 
     func run() throws {
         do {
@@ -129,17 +92,8 @@ struct TrainCommand: ParsableCommand {
         let pluginDirectories = plugins + ModelRegistry.environmentPluginDirectories()
         let classifier: SequentialClassifier<Float> = try ModelCatalog.make(
             model, inputChannels: train.channels, classCount: train.classCount, length: train.length, pluginDirectories: pluginDirectories)
-        var configuration = TrainingConfiguration()
-        configuration.epochs = epochs
-        configuration.batchSize = batchSize
-        configuration.learningRate = lr
-        configuration.optimizer = OptimizerKind(rawValue: optimizer)!
-        configuration.weightDecay = weightDecay
-        configuration.clipGradientNorm = clipGradNorm
-        configuration.schedule = LearningRateSchedule(rawValue: lrSchedule)!
-        configuration.patience = patience == 0 ? nil : patience
-        configuration.seed = seed
-        configuration.threads = threads
+        let configuration = recipe.configuration(seed: seed)
+        let epochs = recipe.epochs
         classifier.initialize(seed: seed)
         let directory = URL(fileURLWithPath: out ?? "runs/\(model)-seed\(seed)")
         let trainer = Trainer(model: classifier, configuration: configuration)
@@ -148,7 +102,7 @@ struct TrainCommand: ParsableCommand {
             print("resuming \(directory.path) after epoch \(trainer.progress.completedEpochs)")
         }
         print("\(model): \(classifier.parameters.count) parameters; data: \(description)")
-        print("train \(train.count), validation \(validation.count), test \(test.count); batch \(batchSize), \(optimizer) lr \(lr) (\(lrSchedule)), up to \(epochs) epochs, patience \(patience); threads \(threads)")
+        print("train \(train.count), validation \(validation.count), test \(test.count); batch \(recipe.batchSize), \(recipe.optimizer) lr \(recipe.lr) (\(recipe.lrSchedule)), up to \(epochs) epochs, patience \(recipe.patience); threads \(recipe.threads)")
         fflush(nil)
 
         let metadata = CheckpointMetadata(
@@ -182,13 +136,13 @@ struct TrainCommand: ParsableCommand {
         print("\ntest set (\(test.count) series):")
         print(report.table())
         try RunFiles.writeJSON(report, to: directory.appendingPathComponent("metrics.json"))
-        var settings = [
-            "model": model, "data": description, "epochs": "\(result.history.count) of \(epochs) (best \(result.bestEpoch))",
-            "batch size": "\(batchSize)", "optimizer": "\(optimizer), lr \(lr), \(lrSchedule)", "seed": "\(seed)",
-            "normalisation": data.normalize, "parameters": "\(classifier.parameters.count)",
-        ]
-        if weightDecay > 0 { settings["weight decay"] = "\(weightDecay)" }
-        if let clipGradNorm { settings["gradient clipping"] = "\(clipGradNorm)" }
+        var settings = recipe.settings
+        settings["model"] = model
+        settings["data"] = description
+        settings["epochs"] = "\(result.history.count) of up to \(epochs) (best \(result.bestEpoch), patience \(recipe.patience))"
+        settings["seed"] = "\(seed)"
+        settings["normalisation"] = data.normalize
+        settings["parameters"] = "\(classifier.parameters.count)"
         let (written, explanation) = try RunReport.write(
             title: "SeriesLens: \(model)", command: "serieslens train " + arguments.joined(separator: " "), settings: settings,
             modelName: model, model: classifier, test: test, history: result.history, classification: report,

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Training
+
+/// The training recipe, shared by `train` and `compare`.
+struct RecipeOptions: ParsableArguments {
+    @Option(help: "Maximum number of epochs.")
+    var epochs = 15
+
+    @Option(help: "Stop after this many epochs without a validation-loss improvement (0: never).")
+    var patience = 5
+
+    @Option(help: "Series per mini-batch.")
+    var batchSize = 32
+
+    @Option(help: "Learning rate (the peak rate for --lr-schedule onecycle).")
+    var lr = 1e-3
+
+    @Option(help: ArgumentHelp("Optimizer: adam (weight decay as L2), adamw (decoupled weight decay), sgd (momentum 0.9).", valueName: "adam|adamw|sgd"))
+    var optimizer = "adam"
+
+    @Option(help: "Weight decay.")
+    var weightDecay = 0.0
+
+    @Option(help: ArgumentHelp("Clip the global gradient L2 norm to this value before each update.", valueName: "norm"))
+    var clipGradNorm: Double?
+
+    @Option(help: ArgumentHelp("Learning-rate schedule per batch: constant, cosine (to 0), onecycle (warm-up 30 %, then cosine).", valueName: "constant|cosine|onecycle"))
+    var lrSchedule = "constant"
+
+    @Option(help: "Threads: 2 runs the two LSTM directions on two cores.")
+    var threads = 2
+
+    func validate() throws {
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be a positive number") }
+        guard (1...2).contains(threads) else { throw ValidationError("--threads must be 1 or 2") }
+        guard patience >= 0 else { throw ValidationError("--patience must be 0 or more") }
+        guard OptimizerKind(rawValue: optimizer) != nil else { throw ValidationError("--optimizer must be adam, adamw or sgd, got '\(optimizer)'") }
+        guard LearningRateSchedule(rawValue: lrSchedule) != nil else {
+            throw ValidationError("--lr-schedule must be constant, cosine or onecycle, got '\(lrSchedule)'")
+        }
+        if let clipGradNorm, !(clipGradNorm > 0) { throw ValidationError("--clip-grad-norm must be positive") }
+    }
+
+    func configuration(seed: UInt64) -> TrainingConfiguration {
+        var configuration = TrainingConfiguration()
+        configuration.epochs = epochs
+        configuration.batchSize = batchSize
+        configuration.learningRate = lr
+        configuration.optimizer = OptimizerKind(rawValue: optimizer)!
+        configuration.weightDecay = weightDecay
+        configuration.clipGradientNorm = clipGradNorm
+        configuration.schedule = LearningRateSchedule(rawValue: lrSchedule)!
+        configuration.patience = patience == 0 ? nil : patience
+        configuration.seed = seed
+        configuration.threads = threads
+        return configuration
+    }
+
+    /// Settings lines for reports.
+    var settings: [String: String] {
+        var lines = ["batch size": "\(batchSize)", "optimizer": "\(optimizer), lr \(lr), \(lrSchedule)",
+                     "epochs": "up to \(epochs) (patience \(patience))"]
+        if weightDecay > 0 { lines["weight decay"] = "\(weightDecay)" }
+        if let clipGradNorm { lines["gradient clipping"] = "\(clipGradNorm)" }
+        return lines
+    }
+}
