@@ -11,7 +11,8 @@ struct EvaluateCommand: ParsableCommand {
         abstract: "Metrics of a trained checkpoint on a data file or on fresh synthetic series.",
         discussion: """
             Prints the metrics table (accuracy, precision, recall, F1, ROC-AUC, average precision,
-            confusion matrix) and, with --json FILE, writes it as JSON.
+            confusion matrix); --json FILE writes it as JSON, --out DIR writes metrics.json and a
+            report.html with curves, explanation scores and example series.
 
             Examples:
               serieslens evaluate --checkpoint runs/demo/model.safetensors --samples 1000 --seed 99
@@ -26,10 +27,13 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also write the metrics as JSON here.", valueName: "file"))
     var json: String?
 
+    @Option(help: ArgumentHelp("Write metrics.json and report.html (metrics, curves, explanation scores when the data has ground truth, example series) here.", valueName: "dir"))
+    var out: String?
+
     func run() throws {
         do {
             let loaded = try input.load()
-            let predictions = try Predictor(model: loaded.model).predict(loaded.dataset)
+            let predictions = try Predictor(model: loaded.model).predict(loaded.dataset, importance: out != nil)
             let cutoff: Double
             if loaded.metadata.classNames.count > 2 {
                 cutoff = 0.5  // multi-class: the largest probability wins; no threshold
@@ -48,6 +52,18 @@ struct EvaluateCommand: ParsableCommand {
             print("\(loaded.metadata.model) (epoch \(loaded.metadata.epoch.map(String.init) ?? "?")) on \(loaded.description): \(loaded.dataset.count) series")
             print(report.table())
             if let json { try RunFiles.writeJSON(report, to: URL(fileURLWithPath: json)) }
+            if let out {
+                let directory = URL(fileURLWithPath: out)
+                try RunFiles.writeJSON(report, to: directory.appendingPathComponent("metrics.json"))
+                let (written, _) = try RunReport.write(
+                    title: "SeriesLens: evaluating \(loaded.metadata.model)",
+                    command: "serieslens evaluate " + CommandLine.arguments.dropFirst(2).joined(separator: " "),
+                    settings: ["model": loaded.metadata.model, "checkpoint": input.checkpoint, "data": loaded.description,
+                               "threshold": String(cutoff)],
+                    modelName: loaded.metadata.model, model: loaded.model, test: loaded.dataset, history: [],
+                    classification: report, probabilities: predictions.probabilities, predictedMaps: predictions.importance, to: directory)
+                print("wrote \(directory.path)/metrics.json, \(written.html.lastPathComponent) (+ \(written.figures.count) figures)")
+            }
         } catch let exit as ExitCode { throw exit } catch { throw reportFailure(error) }
     }
 }

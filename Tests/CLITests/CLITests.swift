@@ -171,8 +171,11 @@ import Testing
         #expect(trained.status == 0, "stderr: \(trained.stderr)")
         let checkpoint = directory.appendingPathComponent("model.safetensors").path
         let json = directory.appendingPathComponent("eval.json").path
-        let evaluated = try Self.run(["evaluate", "--checkpoint", checkpoint, "--samples", "50", "--length", "30", "--seed", "9", "--json", json])
+        let reportDirectory = directory.appendingPathComponent("evaluation")
+        let evaluated = try Self.run(["evaluate", "--checkpoint", checkpoint, "--samples", "50", "--length", "30", "--seed", "9",
+                                      "--json", json, "--out", reportDirectory.path])
         #expect(evaluated.status == 0, "stderr: \(evaluated.stderr)")
+        #expect(FileManager.default.fileExists(atPath: reportDirectory.appendingPathComponent("report.html").path))
         #expect(evaluated.stdout.contains("50 series") && evaluated.stdout.contains("ROC-AUC"), "\(evaluated.stdout)")
         #expect(FileManager.default.fileExists(atPath: json))
 
