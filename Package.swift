@@ -12,7 +12,7 @@ let package = Package(
     products: [
         .executable(name: "serieslens", targets: ["serieslens"]),
         // The engine as a library (used by Benchmarks/, a separate package).
-        .library(name: "SeriesLensEngine", targets: ["Kernels", "Layers", "Datasets", "Models", "Training", "Evaluation"]),
+        .library(name: "SeriesLensEngine", targets: ["Kernels", "Layers", "Datasets", "Models", "Training", "Evaluation", "Reports"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
