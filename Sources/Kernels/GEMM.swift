@@ -23,9 +23,11 @@ public enum GEMM {
             }
             return
         }
-        Scalar.blasGEMM(
-            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-            a: a, lda: max(lda, 1), b: b, ldb: max(ldb, 1), beta: beta, c: c, ldc: max(ldc, 1))
+        KernelProfiler.measure(.blasGEMM, work: 2 * m * n * k) {
+            Scalar.blasGEMM(
+                transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                a: a, lda: max(lda, 1), b: b, ldb: max(ldb, 1), beta: beta, c: c, ldc: max(ldc, 1))
+        }
     }
 
     /// The definition, summed in Double, for tests and benchmarks.

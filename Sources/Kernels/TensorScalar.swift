@@ -14,6 +14,16 @@ where Self.SIMD16Storage: Sendable {
         a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
         beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
 
+    /// C[m×n] += A[m×k]·B[k×n], all row-major and untransposed: the small per-step products of the
+    /// LSTM recurrence (`SmallGEMM` for Float; BLAS otherwise).
+    static func smallMultiplyAdd(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
+        c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// C[m×n] = 1·biasᵀ + A[m×k]·B[k×n]: C's rows start from `bias` (n), not from their contents.
+    static func smallMultiplyAddingBias(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
+        bias: UnsafePointer<Self>, c: UnsafeMutablePointer<Self>, ldc: Int)
+
     static func vectorExp(_ x: SIMD16<Self>) -> SIMD16<Self>
     static func vectorSigmoid(_ x: SIMD16<Self>) -> SIMD16<Self>
     static func vectorTanh(_ x: SIMD16<Self>) -> SIMD16<Self>
@@ -70,6 +80,14 @@ where Self.SIMD16Storage: Sendable {
         gates: UnsafeMutablePointer<Self>, previousCell: UnsafePointer<Self>, tanhCell: UnsafePointer<Self>,
         hiddenGradient: UnsafePointer<Self>, cellGradient: UnsafeMutablePointer<Self>, batch: Int, hiddenSize: Int)
 
+    static func adamUpdate(
+        parameters: UnsafeMutablePointer<Self>, gradients: UnsafePointer<Self>, firstMoment: UnsafeMutablePointer<Self>,
+        secondMoment: UnsafeMutablePointer<Self>, count: Int, coefficients: AdamCoefficients<Self>)
+    static func sgdUpdate(
+        parameters: UnsafeMutablePointer<Self>, gradients: UnsafePointer<Self>, momentumBuffer: UnsafeMutablePointer<Self>,
+        count: Int, learningRate: Self, momentum: Self, weightDecay: Self, firstStep: Bool)
+    static func scale(_ values: UnsafeMutablePointer<Self>, by factor: Self, count: Int)
+
     /// Correctly rounded (libm) scalar functions for the few places outside hot loops.
     static func scalarExp(_ x: Self) -> Self
     static func scalarLog(_ x: Self) -> Self
@@ -78,85 +96,118 @@ where Self.SIMD16Storage: Sendable {
 }
 
 extension TensorScalar {
+    @inlinable public static func smallMultiplyAdd(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
+        c: UnsafeMutablePointer<Self>, ldc: Int
+    ) {
+        GEMM.multiply(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: c, ldc: ldc)
+    }
+    @inlinable public static func smallMultiplyAddingBias(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
+        bias: UnsafePointer<Self>, c: UnsafeMutablePointer<Self>, ldc: Int
+    ) {
+        for row in 0..<m { (c + row * ldc).update(from: bias, count: n) }
+        GEMM.multiply(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: c, ldc: ldc)
+    }
     @inlinable public static func sigmoid(_ input: UnsafePointer<Self>, _ output: UnsafeMutablePointer<Self>, count: Int) {
-        Elementwise.map(input, output, count: count, vectorSigmoid)
+        KernelProfiler.measure(.activation, work: count) { Elementwise.map(input, output, count: count, vectorSigmoid) }
     }
     @inlinable public static func tanh(_ input: UnsafePointer<Self>, _ output: UnsafeMutablePointer<Self>, count: Int) {
-        Elementwise.map(input, output, count: count, vectorTanh)
+        KernelProfiler.measure(.activation, work: count) { Elementwise.map(input, output, count: count, vectorTanh) }
     }
     @inlinable public static func tanhBackward(output: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>, addingInto inputGradient: UnsafeMutablePointer<Self>, count: Int) {
-        Elementwise.activationBackward(output: output, outputGradient: outputGradient, addingInto: inputGradient, count: count) { y in
-            SIMD16<Self>(repeating: 1) - y * y
+        KernelProfiler.measure(.activationBackward, work: count) {
+            Elementwise.activationBackward(output: output, outputGradient: outputGradient, addingInto: inputGradient, count: count) { y in
+                SIMD16<Self>(repeating: 1) - y * y
+            }
         }
     }
     @inlinable public static func sigmoidBackward(output: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>, addingInto inputGradient: UnsafeMutablePointer<Self>, count: Int) {
-        Elementwise.activationBackward(output: output, outputGradient: outputGradient, addingInto: inputGradient, count: count) { y in
-            y * (SIMD16<Self>(repeating: 1) - y)
+        KernelProfiler.measure(.activationBackward, work: count) {
+            Elementwise.activationBackward(output: output, outputGradient: outputGradient, addingInto: inputGradient, count: count) { y in
+                y * (SIMD16<Self>(repeating: 1) - y)
+            }
         }
     }
-    @inlinable public static func sum(_ values: UnsafePointer<Self>, count: Int) -> Self { Elementwise.sum(values, count: count) }
-    @inlinable public static func dot(_ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>, count: Int) -> Self { Elementwise.dot(a, b, count: count) }
+    @inlinable public static func sum(_ values: UnsafePointer<Self>, count: Int) -> Self {
+        return KernelProfiler.measure(.vector, work: count) { Elementwise.sum(values, count: count) }
+    }
+    @inlinable public static func dot(_ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>, count: Int) -> Self {
+        return KernelProfiler.measure(.vector, work: 2 * count) { Elementwise.dot(a, b, count: count) }
+    }
     @inlinable public static func addScaled(_ x: UnsafePointer<Self>, scale: Self, into y: UnsafeMutablePointer<Self>, count: Int) {
-        Elementwise.addScaled(x, scale: scale, into: y, count: count)
+        KernelProfiler.measure(.vector, work: count) { Elementwise.addScaled(x, scale: scale, into: y, count: count) }
     }
     @inlinable public static func addColumnSums(of matrix: UnsafePointer<Self>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Self>) {
-        Elementwise.addColumnSums(of: matrix, rows: rows, columns: columns, into: sums)
+        KernelProfiler.measure(.rowsAndColumns, work: rows * columns) { Elementwise.addColumnSums(of: matrix, rows: rows, columns: columns, into: sums) }
     }
     @inlinable public static func addRowVector(_ vector: UnsafePointer<Self>, to matrix: UnsafeMutablePointer<Self>, rows: Int, columns: Int) {
-        Elementwise.addRowVector(vector, to: matrix, rows: rows, columns: columns)
+        KernelProfiler.measure(.rowsAndColumns, work: rows * columns) { Elementwise.addRowVector(vector, to: matrix, rows: rows, columns: columns) }
     }
     @inlinable public static func softmaxRows(_ matrix: UnsafeMutablePointer<Self>, rows: Int, columns: Int) {
-        for row in 0..<rows { Elementwise.softmaxInPlace(matrix + row * columns, count: columns) }
+        KernelProfiler.measure(.softmax, work: rows * columns) {
+            for row in 0..<rows { Elementwise.softmaxInPlace(matrix + row * columns, count: columns) }
+        }
     }
     @inlinable public static func softmaxBackwardRows(probabilities: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>, addingInto inputGradient: UnsafeMutablePointer<Self>, rows: Int, columns: Int) {
-        for row in 0..<rows {
-            Elementwise.softmaxBackward(
-                probabilities: probabilities + row * columns, outputGradient: outputGradient + row * columns,
-                addingInto: inputGradient + row * columns, count: columns)
+        KernelProfiler.measure(.softmaxBackward, work: rows * columns) {
+            for row in 0..<rows {
+                Elementwise.softmaxBackward(
+                    probabilities: probabilities + row * columns, outputGradient: outputGradient + row * columns,
+                    addingInto: inputGradient + row * columns, count: columns)
+            }
         }
     }
     @inlinable public static func relu(_ input: UnsafePointer<Self>, _ output: UnsafeMutablePointer<Self>, count: Int) {
-        Elementwise.relu(input, output, count: count)
+        KernelProfiler.measure(.activation, work: count) { Elementwise.relu(input, output, count: count) }
     }
     @inlinable public static func reluBackward(output: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>, addingInto inputGradient: UnsafeMutablePointer<Self>, count: Int) {
-        Elementwise.reluBackward(output: output, outputGradient: outputGradient, addingInto: inputGradient, count: count)
+        KernelProfiler.measure(.activationBackward, work: count) { Elementwise.reluBackward(output: output, outputGradient: outputGradient, addingInto: inputGradient, count: count) }
     }
     @inlinable public static func layerNormForward(
         _ input: UnsafePointer<Self>, rows: Int, columns: Int, epsilon: Self, gamma: UnsafePointer<Self>, beta: UnsafePointer<Self>,
         normalized: UnsafeMutablePointer<Self>, inverseStandardDeviation: UnsafeMutablePointer<Self>, output: UnsafeMutablePointer<Self>
     ) {
-        Normalization.layerNormForward(
-            input, rows: rows, columns: columns, epsilon: epsilon, gamma: gamma, beta: beta,
-            normalized: normalized, inverseStandardDeviation: inverseStandardDeviation, output: output)
+        KernelProfiler.measure(.normalization, work: rows * columns) {
+            Normalization.layerNormForward(
+                input, rows: rows, columns: columns, epsilon: epsilon, gamma: gamma, beta: beta,
+                normalized: normalized, inverseStandardDeviation: inverseStandardDeviation, output: output)
+        }
     }
     @inlinable public static func layerNormBackward(
         normalized: UnsafePointer<Self>, inverseStandardDeviation: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>,
         gamma: UnsafePointer<Self>, rows: Int, columns: Int, gammaGradient: UnsafeMutablePointer<Self>,
         betaGradient: UnsafeMutablePointer<Self>, addingInto inputGradient: UnsafeMutablePointer<Self>?
     ) {
-        Normalization.layerNormBackward(
-            normalized: normalized, inverseStandardDeviation: inverseStandardDeviation, outputGradient: outputGradient,
-            gamma: gamma, rows: rows, columns: columns, gammaGradient: gammaGradient, betaGradient: betaGradient, addingInto: inputGradient)
+        KernelProfiler.measure(.normalizationBackward, work: rows * columns) {
+            Normalization.layerNormBackward(
+                normalized: normalized, inverseStandardDeviation: inverseStandardDeviation, outputGradient: outputGradient,
+                gamma: gamma, rows: rows, columns: columns, gammaGradient: gammaGradient, betaGradient: betaGradient, addingInto: inputGradient)
+        }
     }
     @inlinable public static func batchNormStatistics(
         _ input: UnsafePointer<Self>, rows: Int, columns: Int, epsilon: Self, momentum: Self,
         mean: UnsafeMutablePointer<Self>, inverseStandardDeviation: UnsafeMutablePointer<Self>,
         runningMean: UnsafeMutablePointer<Self>, runningVariance: UnsafeMutablePointer<Self>
     ) {
-        Normalization.batchNormStatistics(
-            input, rows: rows, columns: columns, epsilon: epsilon, momentum: momentum, mean: mean,
-            inverseStandardDeviation: inverseStandardDeviation, runningMean: runningMean, runningVariance: runningVariance)
+        KernelProfiler.measure(.normalization, work: rows * columns) {
+            Normalization.batchNormStatistics(
+                input, rows: rows, columns: columns, epsilon: epsilon, momentum: momentum, mean: mean,
+                inverseStandardDeviation: inverseStandardDeviation, runningMean: runningMean, runningVariance: runningVariance)
+        }
     }
     @inlinable public static func inverseStandardDeviation(_ variance: UnsafePointer<Self>, epsilon: Self, into inverse: UnsafeMutablePointer<Self>, count: Int) {
-        Normalization.inverseStandardDeviation(variance, epsilon: epsilon, into: inverse, count: count)
+        KernelProfiler.measure(.normalization, work: count) { Normalization.inverseStandardDeviation(variance, epsilon: epsilon, into: inverse, count: count) }
     }
     @inlinable public static func batchNormApply(
         _ input: UnsafePointer<Self>, rows: Int, columns: Int, mean: UnsafePointer<Self>, inverseStandardDeviation: UnsafePointer<Self>,
         gamma: UnsafePointer<Self>, beta: UnsafePointer<Self>, output: UnsafeMutablePointer<Self>
     ) {
-        Normalization.batchNormApply(
-            input, rows: rows, columns: columns, mean: mean, inverseStandardDeviation: inverseStandardDeviation,
-            gamma: gamma, beta: beta, output: output)
+        KernelProfiler.measure(.normalization, work: rows * columns) {
+            Normalization.batchNormApply(
+                input, rows: rows, columns: columns, mean: mean, inverseStandardDeviation: inverseStandardDeviation,
+                gamma: gamma, beta: beta, output: output)
+        }
     }
     @inlinable public static func batchNormBackward(
         _ input: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>, rows: Int, columns: Int,
@@ -164,34 +215,58 @@ extension TensorScalar {
         gammaGradient: UnsafeMutablePointer<Self>, betaGradient: UnsafeMutablePointer<Self>,
         addingInto inputGradient: UnsafeMutablePointer<Self>?, batchStatistics: Bool
     ) {
-        Normalization.batchNormBackward(
-            input, outputGradient: outputGradient, rows: rows, columns: columns, mean: mean,
-            inverseStandardDeviation: inverseStandardDeviation, gamma: gamma, gammaGradient: gammaGradient,
-            betaGradient: betaGradient, addingInto: inputGradient, batchStatistics: batchStatistics)
+        KernelProfiler.measure(.normalizationBackward, work: rows * columns) {
+            Normalization.batchNormBackward(
+                input, outputGradient: outputGradient, rows: rows, columns: columns, mean: mean,
+                inverseStandardDeviation: inverseStandardDeviation, gamma: gamma, gammaGradient: gammaGradient,
+                betaGradient: betaGradient, addingInto: inputGradient, batchStatistics: batchStatistics)
+        }
     }
     @inlinable public static func im2col(
         _ input: UnsafePointer<Self>, batch: Int, time: Int, channels: Int, kernel: Int, leftPadding: Int, outputTime: Int,
         columns: UnsafeMutablePointer<Self>
     ) {
-        Convolution.im2col(input, batch: batch, time: time, channels: channels, kernel: kernel, leftPadding: leftPadding, outputTime: outputTime, columns: columns)
+        KernelProfiler.measure(.im2col, work: batch * outputTime * channels * kernel) { Convolution.im2col(input, batch: batch, time: time, channels: channels, kernel: kernel, leftPadding: leftPadding, outputTime: outputTime, columns: columns) }
     }
     @inlinable public static func col2imAdding(
         _ columns: UnsafePointer<Self>, batch: Int, time: Int, channels: Int, kernel: Int, leftPadding: Int, outputTime: Int,
         into inputGradient: UnsafeMutablePointer<Self>
     ) {
-        Convolution.col2imAdding(columns, batch: batch, time: time, channels: channels, kernel: kernel, leftPadding: leftPadding, outputTime: outputTime, into: inputGradient)
+        KernelProfiler.measure(.im2col, work: batch * outputTime * channels * kernel) { Convolution.col2imAdding(columns, batch: batch, time: time, channels: channels, kernel: kernel, leftPadding: leftPadding, outputTime: outputTime, into: inputGradient) }
     }
     @inlinable public static func lstmCellForward(
         gates: UnsafeMutablePointer<Self>, previousCell: UnsafePointer<Self>, cell: UnsafeMutablePointer<Self>,
         tanhCell: UnsafeMutablePointer<Self>, hidden: UnsafeMutablePointer<Self>, batch: Int, hiddenSize: Int
     ) {
-        LSTMCell.forward(gates: gates, previousCell: previousCell, cell: cell, tanhCell: tanhCell, hidden: hidden, batch: batch, hiddenSize: hiddenSize)
+        KernelProfiler.measure(.lstmCellForward, work: batch * hiddenSize) { LSTMCell.forward(gates: gates, previousCell: previousCell, cell: cell, tanhCell: tanhCell, hidden: hidden, batch: batch, hiddenSize: hiddenSize) }
     }
     @inlinable public static func lstmCellBackward(
         gates: UnsafeMutablePointer<Self>, previousCell: UnsafePointer<Self>, tanhCell: UnsafePointer<Self>,
         hiddenGradient: UnsafePointer<Self>, cellGradient: UnsafeMutablePointer<Self>, batch: Int, hiddenSize: Int
     ) {
-        LSTMCell.backward(gates: gates, previousCell: previousCell, tanhCell: tanhCell, hiddenGradient: hiddenGradient, cellGradient: cellGradient, batch: batch, hiddenSize: hiddenSize)
+        KernelProfiler.measure(.lstmCellBackward, work: batch * hiddenSize) {
+            LSTMCell.backward(gates: gates, previousCell: previousCell, tanhCell: tanhCell, hiddenGradient: hiddenGradient, cellGradient: cellGradient, batch: batch, hiddenSize: hiddenSize)
+        }
+        }
+    }
+
+extension TensorScalar {
+    @inlinable public static func adamUpdate(
+        parameters: UnsafeMutablePointer<Self>, gradients: UnsafePointer<Self>, firstMoment: UnsafeMutablePointer<Self>,
+        secondMoment: UnsafeMutablePointer<Self>, count: Int, coefficients: AdamCoefficients<Self>
+    ) {
+        OptimizerKernels.adam(parameters: parameters, gradients: gradients, firstMoment: firstMoment, secondMoment: secondMoment,
+                              count: count, coefficients: coefficients)
+    }
+    @inlinable public static func sgdUpdate(
+        parameters: UnsafeMutablePointer<Self>, gradients: UnsafePointer<Self>, momentumBuffer: UnsafeMutablePointer<Self>,
+        count: Int, learningRate: Self, momentum: Self, weightDecay: Self, firstStep: Bool
+    ) {
+        OptimizerKernels.sgd(parameters: parameters, gradients: gradients, momentumBuffer: momentumBuffer, count: count,
+                             learningRate: learningRate, momentum: momentum, weightDecay: weightDecay, firstStep: firstStep)
+    }
+    @inlinable public static func scale(_ values: UnsafeMutablePointer<Self>, by factor: Self, count: Int) {
+        OptimizerKernels.scale(values, by: factor, count: count)
     }
 }
 
@@ -205,6 +280,26 @@ extension Float: TensorScalar {
         cblas_sgemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
             blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    }
+
+    @inlinable
+    public static func smallMultiplyAdd(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        KernelProfiler.measure(.smallGEMM, work: 2 * m * n * k) {
+            SmallGEMM.multiplyAdd(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
+        }
+    }
+
+    @inlinable
+    public static func smallMultiplyAddingBias(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        bias: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        KernelProfiler.measure(.smallGEMM, work: 2 * m * n * k) {
+            SmallGEMM.multiplyAddingBias(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, bias: bias, c: c, ldc: ldc)
+        }
     }
 
     @inlinable @inline(__always)

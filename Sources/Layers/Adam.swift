@@ -55,21 +55,14 @@ public final class Adam<Scalar: TensorScalar>: @unchecked Sendable {
         let decay = Scalar(settings.weightDecay)
         let decoupled = settings.decoupledWeightDecay
         let decoupledFactor = Scalar(1 - lr * settings.weightDecay)
-        let theta = parameters.values.pointer, gradient = parameters.gradients.pointer
-        let m = firstMoment.pointer, v = secondMoment.pointer
-        for index in 0..<parameters.count {
-            var g = gradient[index]
-            if decay != 0 {
-                if decoupled { theta[index] *= decoupledFactor } else { g += decay * theta[index] }
-            }
-            m[index] = beta1 * m[index] + (1 - beta1) * g
-            v[index] = beta2 * v[index] + (1 - beta2) * g * g
-            let denominator = v[index].squareRoot() * inverseRootCorrection2 + epsilon
-            theta[index] -= stepSize * m[index] / denominator
-        }
+        Scalar.adamUpdate(
+            parameters: parameters.values.pointer, gradients: parameters.gradients.pointer,
+            firstMoment: firstMoment.pointer, secondMoment: secondMoment.pointer, count: parameters.count,
+            coefficients: AdamCoefficients(
+                beta1: beta1, beta2: beta2, stepSize: stepSize, inverseRootCorrection2: inverseRootCorrection2,
+                epsilon: epsilon, weightDecay: decay, decoupled: decoupled, decoupledFactor: decoupledFactor))
     }
 
-    /// Sets the step count when resuming (the moments are restored through `stateBuffers`).
     public func restore(step: Int) {
         self.step = step
     }

@@ -40,3 +40,10 @@ public final class Buffer<Scalar: TensorScalar>: @unchecked Sendable {
 
     public var array: [Scalar] { Array(storage[0..<count]) }
 }
+
+/// memcpy for scalars: generic `update(from:count:)` is not specialised inside the generic layers
+/// and copies element by element through the runtime (measured: 2 % of a training step).
+@inline(__always)
+func copyScalars<Scalar: TensorScalar>(from source: UnsafePointer<Scalar>, to target: UnsafeMutablePointer<Scalar>, count: Int) {
+    UnsafeMutableRawPointer(target).copyMemory(from: UnsafeRawPointer(source), byteCount: count * MemoryLayout<Scalar>.stride)
+}

@@ -20,6 +20,7 @@ public final class Conv1D<Scalar: TensorScalar>: Layer, @unchecked Sendable {
     private var biasID = ParameterID(index: -1)
     private let columns = Buffer<Scalar>()          // (B·T, C·K)
     private let columnGradient = Buffer<Scalar>()   // (B·T, C·K)
+    private let product = LinearProduct<Scalar>()
 
     public init(name: String, inputChannels: Int, outputChannels: Int, kernelSize: Int) {
         precondition(kernelSize >= 1, "kernel size must be at least 1")
@@ -64,10 +65,9 @@ public final class Conv1D<Scalar: TensorScalar>: Layer, @unchecked Sendable {
         columns.resize(rows * width)
         Scalar.im2col(input, batch: batch, time: time, channels: inputChannels, kernel: kernelSize,
                       leftPadding: leftPadding, outputTime: time, columns: columns.pointer)
-        GEMM.multiply(
-            transposeB: true, m: rows, n: outputChannels, k: width, a: columns.pointer, lda: width,
-            b: parameters.value(weightID), ldb: width, beta: 0, c: output, ldc: outputChannels)
-        Scalar.addRowVector(parameters.value(biasID), to: output, rows: rows, columns: outputChannels)
+        product.forward(
+            columns.pointer, rows: rows, inputFeatures: width, outputFeatures: outputChannels,
+            weight: parameters.value(weightID), bias: parameters.value(biasID), output: output)
     }
 
     public func backward(
@@ -81,10 +81,10 @@ public final class Conv1D<Scalar: TensorScalar>: Layer, @unchecked Sendable {
             b: columns.pointer, ldb: width, beta: 1, c: parameters.gradient(weightID), ldc: width)
         Scalar.addColumnSums(of: outputGradient, rows: rows, columns: outputChannels, into: parameters.gradient(biasID))
         guard let inputGradient else { return }
-        columnGradient.resize(rows * width)
-        GEMM.multiply(
-            m: rows, n: width, k: outputChannels, a: outputGradient, lda: outputChannels,
-            b: parameters.value(weightID), ldb: width, beta: 0, c: columnGradient.pointer, ldc: width)
+        columnGradient.resize(rows * width, zeroed: true)
+        product.addInputGradient(
+            outputGradient, rows: rows, inputFeatures: width, outputFeatures: outputChannels,
+            weight: parameters.value(weightID), into: columnGradient.pointer)
         Scalar.col2imAdding(columnGradient.pointer, batch: batch, time: time, channels: inputChannels, kernel: kernelSize,
                             leftPadding: leftPadding, outputTime: time, into: inputGradient)
     }

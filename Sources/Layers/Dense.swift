@@ -19,6 +19,7 @@ public final class Dense<Scalar: TensorScalar>: Layer, @unchecked Sendable {
     public let biasName: String
     private var weightID = ParameterID(index: -1)
     private var biasID = ParameterID(index: -1)
+    private let product = LinearProduct<Scalar>()
 
     public init(name: String, inputFeatures: Int, outputFeatures: Int, bias: Bool = true,
                 weightName: String? = nil, biasName: String? = nil) {
@@ -62,12 +63,9 @@ public final class Dense<Scalar: TensorScalar>: Layer, @unchecked Sendable {
         _ input: UnsafePointer<Scalar>, shape: ActivationShape, batch: Int,
         output: UnsafeMutablePointer<Scalar>, parameters: ParameterStore<Scalar>, training: Bool
     ) {
-        let rows = batch * shape.rowsPerSample
-        GEMM.multiply(
-            transposeB: true, m: rows, n: outputFeatures, k: inputFeatures,
-            a: input, lda: inputFeatures, b: parameters.value(weightID), ldb: inputFeatures,
-            beta: 0, c: output, ldc: outputFeatures)
-        if hasBias { Scalar.addRowVector(parameters.value(biasID), to: output, rows: rows, columns: outputFeatures) }
+        product.forward(
+            input, rows: batch * shape.rowsPerSample, inputFeatures: inputFeatures, outputFeatures: outputFeatures,
+            weight: parameters.value(weightID), bias: hasBias ? parameters.value(biasID) : nil, output: output)
     }
 
     public func backward(
@@ -84,10 +82,9 @@ public final class Dense<Scalar: TensorScalar>: Layer, @unchecked Sendable {
             Scalar.addColumnSums(of: outputGradient, rows: rows, columns: outputFeatures, into: parameters.gradient(biasID))
         }
         if let inputGradient {
-            GEMM.multiply(
-                m: rows, n: inputFeatures, k: outputFeatures,
-                a: outputGradient, lda: outputFeatures, b: parameters.value(weightID), ldb: inputFeatures,
-                beta: 1, c: inputGradient, ldc: inputFeatures)
+            product.addInputGradient(
+                outputGradient, rows: rows, inputFeatures: inputFeatures, outputFeatures: outputFeatures,
+                weight: parameters.value(weightID), into: inputGradient)
         }
     }
 }

@@ -12,11 +12,12 @@ import Kernels
 /// Per direction and step t (reverse direction: t = T−1 … 0):
 ///   gates_t = x_t·W_ihᵀ + b_ih + b_hh + h_{t−1}·W_hhᵀ,  then the fused cell (`LSTMCell`).
 ///
-/// Layout chosen for speed: x is transposed once to time-major (T, B, C) so the input projection
-/// of all T·B rows is ONE GEMM before the recurrence; the recurrence then does one (B×H)·(H×4H)
-/// product per step into the time-major gate workspace (T, B, 4H). Backward runs the cell backward
-/// in place on that workspace, turning activations into ∂L/∂gates, and after the loop computes
-/// ∂W_hh, ∂W_ih and ∂x each as ONE GEMM over all T·B rows. Hidden and cell states live in (T+2, B, H)
+/// Layout chosen for speed: x is transposed once to time-major (T, B, C), and W_ihᵀ, W_hhᵀ and
+/// b_ih + b_hh are prepared once per pass. Each step then builds its (B, 4H) slab of the time-major
+/// gate workspace (T, B, 4H) while it stays in L1: bias, + x_t·W_ihᵀ, + h_{t−1}·W_hhᵀ, the products
+/// by the register-blocked `SmallGEMM` (BLAS would re-pack its operands every step). Backward runs
+/// the cell backward in place on that workspace, turning activations into ∂L/∂gates, and after the
+/// loop computes ∂W_hh, ∂W_ih and ∂x each as ONE GEMM over all T·B rows. Hidden and cell states live in (T+2, B, H)
 /// buffers with a zero slab at each end, so "the previous state" of either direction is a
 /// contiguous (T, B, H) window: slabs 0..<T forward, 2..<T+2 reverse. The two directions are
 /// independent and run on two threads when `threads` ≥ 2.
@@ -42,6 +43,9 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
         let hiddenGradient = Buffer<Scalar>()  // (T, B, H): ∂L/∂h_t, upstream plus recurrent
         let cellGradient = Buffer<Scalar>()    // (B, H): ∂L/∂c carried backwards through time
         let inputGradient = Buffer<Scalar>()   // (T, B, C)
+        let inputWeightTransposed = Buffer<Scalar>()   // (C, 4H): W_ihᵀ
+        let hiddenWeightTransposed = Buffer<Scalar>()  // (H, 4H): W_hhᵀ
+        let biasSum = Buffer<Scalar>()                 // (4H): b_ih + b_hh, then their shared gradient
     }
 
     public init(name: String, inputSize: Int, hiddenSize: Int, bidirectional: Bool = true) {
@@ -123,24 +127,33 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
             work.hidden.resize((time + 2) * slab)
             work.cell.resize((time + 2) * slab)
             work.tanhCell.resize(time * slab)
-            work.hidden.zero()
-            work.cell.zero()
+            // Only the boundary slabs are read before being written: the zero initial states.
+            for boundary in [0, time + 1] {
+                (work.hidden.pointer + boundary * slab).update(repeating: 0, count: slab)
+                (work.cell.pointer + boundary * slab).update(repeating: 0, count: slab)
+            }
             let gates = work.gates.pointer
-            GEMM.multiply(
-                transposeB: true, m: time * batch, n: 4 * hidden, k: channels,
-                a: x, lda: channels, b: parameters.value(ids.inputWeight), ldb: channels,
-                beta: 0, c: gates, ldc: 4 * hidden)
-            Scalar.addRowVector(parameters.value(ids.inputBias), to: gates, rows: time * batch, columns: 4 * hidden)
-            Scalar.addRowVector(parameters.value(ids.hiddenBias), to: gates, rows: time * batch, columns: 4 * hidden)
-            let hiddenWeight = parameters.value(ids.hiddenWeight)
+            // W_ihᵀ and W_hhᵀ once per pass, so every step product streams contiguous rows; the two
+            // biases summed once. Each step then builds its gates in L1: bias, + x_t·W_ihᵀ, + h·W_hhᵀ
+            // (one pass over a (T, B, 4H) buffer that no longer fits in cache would cost more).
+            work.inputWeightTransposed.resize(4 * hidden * channels)
+            work.hiddenWeightTransposed.resize(4 * hidden * hidden)
+            work.biasSum.resize(4 * hidden)
+            let inputWeightT = work.inputWeightTransposed.pointer, hiddenWeightT = work.hiddenWeightTransposed.pointer
+            transposeWeight(parameters.value(ids.inputWeight), rows: 4 * hidden, columns: channels, into: inputWeightT)
+            transposeWeight(parameters.value(ids.hiddenWeight), rows: 4 * hidden, columns: hidden, into: hiddenWeightT)
+            let biasSum = work.biasSum.pointer
+            for gate in 0..<4 * hidden { biasSum[gate] = parameters.value(ids.inputBias)[gate] + parameters.value(ids.hiddenBias)[gate] }
             for step in 0..<time {
                 let t = direction == 0 ? step : time - 1 - step
                 let previous = direction == 0 ? t : t + 2
                 let stepGates = gates + t * batch * 4 * hidden
-                GEMM.multiply(
-                    transposeB: true, m: batch, n: 4 * hidden, k: hidden,
-                    a: work.hidden.pointer + previous * slab, lda: hidden, b: hiddenWeight, ldb: hidden,
-                    beta: 1, c: stepGates, ldc: 4 * hidden)
+                Scalar.smallMultiplyAddingBias(
+                    m: batch, n: 4 * hidden, k: channels, a: x + t * batch * channels, lda: channels,
+                    b: inputWeightT, ldb: 4 * hidden, bias: biasSum, c: stepGates, ldc: 4 * hidden)
+                Scalar.smallMultiplyAdd(
+                    m: batch, n: 4 * hidden, k: hidden, a: work.hidden.pointer + previous * slab, lda: hidden,
+                    b: hiddenWeightT, ldb: 4 * hidden, c: stepGates, ldc: 4 * hidden)
                 Scalar.lstmCellForward(
                     gates: stepGates, previousCell: work.cell.pointer + previous * slab,
                     cell: work.cell.pointer + (t + 1) * slab, tanhCell: work.tanhCell.pointer + t * slab,
@@ -149,8 +162,8 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
             // (T, B, H) time-major states → columns direction·H..<(direction+1)·H of (B, T, D·H).
             for t in 0..<time {
                 for b in 0..<batch {
-                    (output + (b * time + t) * outputWidth + direction * hidden)
-                        .update(from: work.hidden.pointer + (t + 1) * slab + b * hidden, count: hidden)
+                    copyScalars(from: work.hidden.pointer + (t + 1) * slab + b * hidden,
+                                to: output + (b * time + t) * outputWidth + direction * hidden, count: hidden)
                 }
             }
         }
@@ -176,8 +189,8 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
             let dh = work.hiddenGradient.pointer
             for t in 0..<time {
                 for b in 0..<batch {
-                    (dh + t * slab + b * hidden)
-                        .update(from: outputGradient + (b * time + t) * outputWidth + direction * hidden, count: hidden)
+                    copyScalars(from: outputGradient + (b * time + t) * outputWidth + direction * hidden,
+                                to: dh + t * slab + b * hidden, count: hidden)
                 }
             }
             let hiddenWeight = parameters.value(ids.hiddenWeight)
@@ -192,10 +205,9 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
                 // ∂L/∂h of the step processed next (in forward order, the previous one) += ∂gates·W_hh.
                 let earlier = direction == 0 ? t - 1 : t + 1
                 if earlier >= 0 && earlier < time {
-                    GEMM.multiply(
-                        m: batch, n: hidden, k: 4 * hidden,
-                        a: stepGates, lda: 4 * hidden, b: hiddenWeight, ldb: hidden,
-                        beta: 1, c: dh + earlier * slab, ldc: hidden)
+                    Scalar.smallMultiplyAdd(
+                        m: batch, n: hidden, k: 4 * hidden, a: stepGates, lda: 4 * hidden,
+                        b: hiddenWeight, ldb: hidden, c: dh + earlier * slab, ldc: hidden)
                 }
             }
             let rows = time * batch
@@ -207,8 +219,11 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
                 transposeA: true, m: 4 * hidden, n: channels, k: rows,
                 a: gates, lda: 4 * hidden, b: x, ldb: channels,
                 beta: 1, c: parameters.gradient(ids.inputWeight), ldc: channels)
-            Scalar.addColumnSums(of: gates, rows: rows, columns: 4 * hidden, into: parameters.gradient(ids.inputBias))
-            Scalar.addColumnSums(of: gates, rows: rows, columns: 4 * hidden, into: parameters.gradient(ids.hiddenBias))
+            // Both biases get the same gradient: sum the columns once.
+            work.biasSum.resize(4 * hidden, zeroed: true)
+            Scalar.addColumnSums(of: gates, rows: rows, columns: 4 * hidden, into: work.biasSum.pointer)
+            Scalar.addScaled(work.biasSum.pointer, scale: 1, into: parameters.gradient(ids.inputBias), count: 4 * hidden)
+            Scalar.addScaled(work.biasSum.pointer, scale: 1, into: parameters.gradient(ids.hiddenBias), count: 4 * hidden)
             if wantsInputGradient {
                 work.inputGradient.resize(rows * channels)
                 GEMM.multiply(
@@ -224,11 +239,18 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
         }
     }
 
+    /// (R, C) → (C, R).
+    private func transposeWeight(_ weight: UnsafePointer<Scalar>, rows: Int, columns: Int, into target: UnsafeMutablePointer<Scalar>) {
+        for row in 0..<rows {
+            for column in 0..<columns { target[column * rows + row] = weight[row * columns + column] }
+        }
+    }
+
     /// (B, T, F) → (T, B, F).
     private func transpose(_ source: UnsafePointer<Scalar>, batch: Int, time: Int, features: Int, into target: UnsafeMutablePointer<Scalar>) {
         for b in 0..<batch {
             for t in 0..<time {
-                (target + (t * batch + b) * features).update(from: source + (b * time + t) * features, count: features)
+                copyScalars(from: source + (b * time + t) * features, to: target + (t * batch + b) * features, count: features)
             }
         }
     }

@@ -43,16 +43,9 @@ public final class SGD<Scalar: TensorScalar>: Optimizer, @unchecked Sendable {
         let lr = Scalar(learningRate ?? self.learningRate), mu = Scalar(momentum), decay = Scalar(weightDecay)
         let first = step == 0
         step += 1
-        let theta = parameters.values.pointer, gradient = parameters.gradients.pointer, buffer = momentumBuffer.pointer
-        for index in 0..<parameters.count {
-            var g = gradient[index]
-            if decay != 0 { g += decay * theta[index] }
-            if mu != 0 {
-                buffer[index] = first ? g : mu * buffer[index] + g
-                g = buffer[index]
-            }
-            theta[index] -= lr * g
-        }
+        Scalar.sgdUpdate(
+            parameters: parameters.values.pointer, gradients: parameters.gradients.pointer, momentumBuffer: momentumBuffer.pointer,
+            count: parameters.count, learningRate: lr, momentum: mu, weightDecay: decay, firstStep: first)
     }
 }
 
@@ -64,7 +57,7 @@ public func clipGradientNorm<Scalar: TensorScalar>(_ parameters: ParameterStore<
     let norm = Double(Scalar.dot(gradients, gradients, count: parameters.count)).squareRoot()
     let coefficient = maximum / (norm + 1e-6)
     if coefficient < 1 {
-        for index in 0..<parameters.count { gradients[index] *= Scalar(coefficient) }
+        Scalar.scale(gradients, by: Scalar(coefficient), count: parameters.count)
     }
     return norm
 }

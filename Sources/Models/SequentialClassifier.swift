@@ -1,5 +1,30 @@
+import Dispatch
 import Kernels
 import Layers
+
+/// Wall time per layer, forward and backward, summed over the passes run while it is attached to
+/// a model (`SequentialClassifier.layerTimings`, for `serieslens profile`).
+public final class LayerTimings: @unchecked Sendable {
+    public private(set) var forwardNanoseconds: [UInt64]
+    public private(set) var backwardNanoseconds: [UInt64]
+    public private(set) var forwardPasses = 0
+    public private(set) var backwardPasses = 0
+
+    public init(layers: Int) {
+        forwardNanoseconds = Array(repeating: 0, count: layers)
+        backwardNanoseconds = Array(repeating: 0, count: layers)
+    }
+
+    func addForward(_ layer: Int, since start: UInt64) {
+        forwardNanoseconds[layer] += DispatchTime.now().uptimeNanoseconds - start
+        if layer == 0 { forwardPasses += 1 }
+    }
+
+    func addBackward(_ layer: Int, since start: UInt64) {
+        backwardNanoseconds[layer] += DispatchTime.now().uptimeNanoseconds - start
+        if layer == 0 { backwardPasses += 1 }
+    }
+}
 
 /// A classifier built from a chain of layers: (B, T, C) series in, one logit per series out for
 /// binary tasks (or K logits for K classes), plus the importance map of the layer that makes one.
@@ -48,6 +73,9 @@ public final class SequentialClassifier<Scalar: TensorScalar>: @unchecked Sendab
     }
 
     /// Threads for layers that can use two (the LSTM directions).
+    /// While set, every forward and backward pass adds its per-layer wall time here.
+    public var layerTimings: LayerTimings?
+
     public var threads: Int = 1 {
         didSet { for case let lstm as LSTM<Scalar> in layers { lstm.threads = threads } }
     }
@@ -76,7 +104,9 @@ public final class SequentialClassifier<Scalar: TensorScalar>: @unchecked Sendab
         var current = input
         for (index, layer) in layers.enumerated() {
             activations[index].resize(batch * shapes[index + 1].elementCount)
+            let start = layerTimings == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             layer.forward(current, shape: shapes[index], batch: batch, output: activations[index].pointer, parameters: parameters, training: training)
+            layerTimings?.addForward(index, since: start)
             current = UnsafePointer(activations[index].pointer)
         }
         return current
@@ -121,9 +151,11 @@ public final class SequentialClassifier<Scalar: TensorScalar>: @unchecked Sendab
                 inputGradientBuffer.resize(batch * shapes[0].elementCount, zeroed: true)
                 downstream = inputGradientBuffer.pointer
             }
+            let start = layerTimings == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             layers[index].backward(
                 input: layerInput, output: activations[index].pointer, outputGradient: upstream,
                 inputGradient: downstream, shape: shapes[index], batch: batch, parameters: parameters)
+            layerTimings?.addBackward(index, since: start)
             if let downstream { upstream = UnsafePointer(downstream) }
         }
         return wantsInputGradient ? UnsafePointer(inputGradientBuffer.pointer) : nil

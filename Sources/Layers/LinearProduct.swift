@@ -1,0 +1,60 @@
+import Kernels
+
+/// Y = X·Wᵀ + b and ∂L/∂X += ∂L/∂Y·W over many rows, for the layers that are a matrix product at
+/// heart (`Dense`, and `Conv1D` after im2col). X is (rows, in), W is (out, in) as PyTorch stores it,
+/// Y is (rows, out).
+///
+/// With many rows through a small weight (attention's 64→64 over B·T rows, a convolution's
+/// C·K→C_out over B·T positions) the register-blocked `SmallGEMM` wins: Wᵀ is transposed once into
+/// `transposedWeight` (its cost amortised over the rows), the bias seeds the accumulators, and the
+/// output is written in one pass. Otherwise BLAS, whose GEMV serves a one-column result.
+struct LinearProduct<Scalar: TensorScalar> {
+    let transposedWeight = Buffer<Scalar>()   // (in, out)
+
+    static func prefersSmallGEMM(rows: Int, columns: Int) -> Bool { rows >= 256 && columns >= 16 }
+
+    /// output (rows, out) = input (rows, in) · weightᵀ + bias (or 0 without one).
+    func forward(
+        _ input: UnsafePointer<Scalar>, rows: Int, inputFeatures: Int, outputFeatures: Int,
+        weight: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>?, output: UnsafeMutablePointer<Scalar>
+    ) {
+        guard Self.prefersSmallGEMM(rows: rows, columns: outputFeatures) else {
+            GEMM.multiply(
+                transposeB: true, m: rows, n: outputFeatures, k: inputFeatures,
+                a: input, lda: inputFeatures, b: weight, ldb: inputFeatures, beta: 0, c: output, ldc: outputFeatures)
+            if let bias { Scalar.addRowVector(bias, to: output, rows: rows, columns: outputFeatures) }
+            return
+        }
+        transposedWeight.resize(inputFeatures * outputFeatures)
+        let transposed = transposedWeight.pointer
+        for row in 0..<outputFeatures {
+            for column in 0..<inputFeatures { transposed[column * outputFeatures + row] = weight[row * inputFeatures + column] }
+        }
+        if let bias {
+            Scalar.smallMultiplyAddingBias(
+                m: rows, n: outputFeatures, k: inputFeatures, a: input, lda: inputFeatures,
+                b: transposed, ldb: outputFeatures, bias: bias, c: output, ldc: outputFeatures)
+        } else {
+            UnsafeMutableRawPointer(output).initializeMemory(as: UInt8.self, repeating: 0, count: rows * outputFeatures * MemoryLayout<Scalar>.stride)
+            Scalar.smallMultiplyAdd(
+                m: rows, n: outputFeatures, k: inputFeatures, a: input, lda: inputFeatures,
+                b: transposed, ldb: outputFeatures, c: output, ldc: outputFeatures)
+        }
+    }
+
+    /// inputGradient (rows, in) += outputGradient (rows, out) · weight (out, in).
+    func addInputGradient(
+        _ outputGradient: UnsafePointer<Scalar>, rows: Int, inputFeatures: Int, outputFeatures: Int,
+        weight: UnsafePointer<Scalar>, into inputGradient: UnsafeMutablePointer<Scalar>
+    ) {
+        if Self.prefersSmallGEMM(rows: rows, columns: inputFeatures) {
+            Scalar.smallMultiplyAdd(
+                m: rows, n: inputFeatures, k: outputFeatures, a: outputGradient, lda: outputFeatures,
+                b: weight, ldb: inputFeatures, c: inputGradient, ldc: inputFeatures)
+        } else {
+            GEMM.multiply(
+                m: rows, n: inputFeatures, k: outputFeatures, a: outputGradient, lda: outputFeatures,
+                b: weight, ldb: inputFeatures, beta: 1, c: inputGradient, ldc: inputFeatures)
+        }
+    }
+}

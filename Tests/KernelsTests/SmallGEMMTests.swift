@@ -1,0 +1,64 @@
+import Testing
+@testable import Kernels
+
+/// The register-blocked recurrence product against the Double definition, over shapes that cross
+/// every tile boundary: rows around the 6-row tile, columns around the 16- and 8-wide tiles and the
+/// scalar tail, padded leading dimensions; C accumulated onto, or started from a bias row.
+@Suite struct SmallGEMMTests {
+    @Test func matchesDoubleReferenceOverEdgeShapes() {
+        var random = SeededRandom(seed: 7)
+        for m in [0, 1, 2, 5, 6, 7, 12, 13, 32] {
+            for n in [0, 1, 7, 8, 9, 15, 16, 17, 24, 31, 32, 128] {
+                for k in [0, 1, 3, 32, 128] {
+                    let padding = 3
+                    let lda = k + padding, ldb = n + padding, ldc = n + padding
+                    let a = (0..<max(m * lda, 1)).map { _ in Float(random.uniform(-1, 1)) }
+                    let b = (0..<max(k * ldb, 1)).map { _ in Float(random.uniform(-1, 1)) }
+                    let start = (0..<max(m * ldc, 1)).map { _ in Float(random.uniform(-1, 1)) }
+                    let bias = (0..<max(n, 1)).map { _ in Float(random.uniform(-1, 1)) }
+                    for startsFromBias in [false, true] {
+                    var fast = start, reference = start
+                    fast.withUnsafeMutableBufferPointer { c in
+                        if startsFromBias {
+                            SmallGEMM.multiplyAddingBias(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, bias: bias, c: c.baseAddress!, ldc: ldc)
+                        } else {
+                            SmallGEMM.multiplyAdd(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c.baseAddress!, ldc: ldc)
+                        }
+                    }
+                    if startsFromBias {
+                        for row in 0..<m { for column in 0..<n { reference[row * ldc + column] = bias[column] } }
+                    }
+                    reference.withUnsafeMutableBufferPointer { c in
+                        GEMM.naiveGEMM(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: c.baseAddress!, ldc: ldc)
+                    }
+                    // k ≤ 128 Float products of magnitude ≤ 1: error ≤ k·2^-24·Σ|terms| ≲ 1e-3 in the worst
+                    // case; in practice ~1e-5.
+                    var worst: Float = 0
+                    for index in 0..<fast.count { worst = max(worst, abs(fast[index] - reference[index])) }
+                    #expect(worst <= 5e-5, "m=\(m) n=\(n) k=\(k) bias=\(startsFromBias): max error \(worst)")
+                    for row in 0..<m {
+                        for column in n..<ldc {
+                            #expect(fast[row * ldc + column] == start[row * ldc + column], "padding written for m=\(m) n=\(n) k=\(k)")
+                        }
+                    }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func floatAndDoubleRouteThroughTheProtocol() {
+        let a: [Float] = [1, 2, 3, 4], b: [Float] = [5, 6, 7, 8]
+        var c: [Float] = [1, 1, 1, 1]
+        c.withUnsafeMutableBufferPointer { c in
+            Float.smallMultiplyAdd(m: 2, n: 2, k: 2, a: a, lda: 2, b: b, ldb: 2, c: c.baseAddress!, ldc: 2)
+        }
+        #expect(c == [20, 23, 44, 51])
+        let ad: [Double] = [1, 2, 3, 4], bd: [Double] = [5, 6, 7, 8]
+        var cd: [Double] = [1, 1, 1, 1]
+        cd.withUnsafeMutableBufferPointer { c in
+            Double.smallMultiplyAdd(m: 2, n: 2, k: 2, a: ad, lda: 2, b: bd, ldb: 2, c: c.baseAddress!, ldc: 2)
+        }
+        #expect(cd == [20, 23, 44, 51])
+    }
+}
