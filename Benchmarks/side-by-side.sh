@@ -1,24 +1,18 @@
 #!/usr/bin/env bash
-# Seconds per epoch of the seed configuration, SeriesLens and PyTorch measured in one run on this
-# machine (never part of `make test`). Interleaves the two so machine noise hits both alike.
-#   Benchmarks/side-by-side.sh [epochs-per-run] [rounds]
+# SeriesLens and PyTorch measured in one run on this machine (never part of `make test`): a thin
+# wrapper over Benchmarks/side_by_side.py, which interleaves `serieslens bench` and
+# Benchmarks/pytorch_bench.py round by round so machine noise hits both alike.
+#   Benchmarks/side-by-side.sh [epochs-per-run] [rounds] [side_by_side.py options...]
+# Defaults: 2 epochs, 2 rounds, the seed's bilstm-attention only (as this script always measured);
+# later options override, e.g. Benchmarks/side-by-side.sh 2 3 --models all --lengths 500,1000,2000,5000 --markdown
 # Needs a release build (make build) and a Python with torch: PYTHON=path/to/python (default: a
 # venv in .torch-venv, created with `python3 -m venv .torch-venv && .torch-venv/bin/pip install torch numpy`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-epochs=${1:-2}
-rounds=${2:-2}
-python=${PYTHON:-.torch-venv/bin/python}
-serieslens=.build/release/serieslens
-[ -x "$serieslens" ] || { echo "error: $serieslens missing: run 'make build' first" >&2; exit 1; }
-"$python" -c "import torch" 2>/dev/null || { echo "error: $python cannot import torch (see the comment at the top of $0)" >&2; exit 1; }
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-echo "# OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}; seed configuration: 3500 train + 750 validation series, B=32, T=500, 2 threads"
-for round in $(seq "$rounds"); do
-    "$serieslens" train --epochs "$epochs" --patience 0 --threads 2 --out "$out/run$round" \
-        | awk '/^epoch/ { printf "serieslens round %s epoch %s: %s s\n", r, $2, $9 }' r="$round"
-    "$python" Benchmarks/pytorch_seed.py --epochs "$epochs" --threads 2 \
-        | awk '{ printf "pytorch    round %s epoch %s %s s\n", r, $3, $4 }' r="$round"
-done
+epochs=2
+rounds=2
+if [[ ${1:-} =~ ^[0-9]+$ ]]; then epochs=$1; shift; fi
+if [[ ${1:-} =~ ^[0-9]+$ ]]; then rounds=$1; shift; fi
+python_args=()
+[ -n "${PYTHON:-}" ] && python_args=(--python "$PYTHON")
+exec python3 Benchmarks/side_by_side.py --models bilstm-attention --epochs "$epochs" --rounds "$rounds" "${python_args[@]}" "$@"

@@ -13,6 +13,6 @@ struct SeriesLens: ParsableCommand {
               serieslens generate --kind mixed --samples 200 --out data/mixed.ts
               serieslens models
             """,
-        subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, ExplainCommand.self, CompareCommand.self, GenerateCommand.self, ModelsCommand.self]
+        subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, ExplainCommand.self, CompareCommand.self, GenerateCommand.self, ModelsCommand.self, BenchCommand.self, ProfileCommand.self]
     )
 }

@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+
+/// `serieslens bench` and `serieslens profile` through the real binary, at sizes that take a second:
+/// the numbers are not judged (timings belong in benchmarks), their presence and consistency are.
+@Suite(.serialized) struct BenchProfileTests {
+    @Test func benchMeasuresEachModelInItsOwnProcess() throws {
+        let directory = CLITests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let report = directory.appendingPathComponent("bench.json")
+        let result = try CLITests.run([
+            "bench", "--models", "ffn,bilstm-attention", "--train-series", "40", "--validation-series", "24",
+            "--length", "50", "--batch-size", "8", "--epochs", "2", "--inference-seconds", "0.05", "--json", "--out", report.path,
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(try Data(contentsOf: report) == Data(result.stdout.dropLast().utf8), "--out holds the printed report")
+        let configuration = try #require(json["configuration"] as? [String: Int])
+        #expect(configuration == ["trainSeries": 40, "validationSeries": 24, "batchSize": 8, "length": 50])
+        let models = try #require(json["models"] as? [[String: Any]])
+        #expect(models.map { $0["model"] as? String } == ["ffn", "bilstm-attention"])
+        for model in models {
+            for key in ["secondsPerEpoch", "trainingSeriesPerSecond", "inferenceSeriesPerSecond", "gigaflopsPerSecond"] {
+                let value = try #require(model[key] as? Double, "\(key) in \(model)")
+                #expect(value > 0 && value.isFinite, "\(key) = \(value)")
+            }
+            #expect((model["epochSeconds"] as? [Double])?.count == 2)
+            #expect((model["peakMemoryBytes"] as? Int ?? 0) > 1_000_000)
+        }
+        #expect(models[1]["parameters"] as? Int == 13250)
+    }
+
+    @Test func benchRejectsAnUnknownModelInOneLine() throws {
+        let result = try CLITests.run(["bench", "--models", "ffn,nope"])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("error: --models: unknown model 'nope'") && result.stderr.filter { $0 == "\n" }.count == 1,
+                "\(result.stderr)")
+    }
+
+    @Test func profileBreaksTheStepDownByLayerAndKernel() throws {
+        let result = try CLITests.run([
+            "profile", "--model", "bilstm-attention", "--steps", "2", "--batch-size", "4", "--length", "40", "--json",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let layers = try #require(json["layers"] as? [[String: Any]])
+        #expect(layers.map { $0["kind"] as? String } == ["LSTM", "AdditiveAttention", "Dense"])
+        let kernels = try #require(json["kernels"] as? [[String: Any]])
+        let names = Set(kernels.compactMap { $0["kernel"] as? String })
+        for expected in ["gemm (register-blocked SmallGEMM)", "lstm cell forward", "lstm cell backward", "softmax"] {
+            #expect(names.contains(expected), "\(expected) missing from \(names)")
+        }
+        // One thread: layers plus the rest make up the step, and kernels fit inside the layers.
+        let step = try #require(json["stepMilliseconds"] as? Double)
+        let forward = try #require(json["forwardMilliseconds"] as? Double), backward = try #require(json["backwardMilliseconds"] as? Double)
+        let outside = try #require(json["outsideLayersMilliseconds"] as? Double)
+        #expect(abs(forward + backward + outside - step) < 1e-6 * max(step, 1))
+        let kernelTime = kernels.reduce(0.0) { $0 + ($1["millisecondsPerStep"] as? Double ?? 0) }
+        #expect(kernelTime > 0 && kernelTime <= forward + backward + 1e-9)
+        // 4 series × 40 steps × 2 directions of the cell per training step.
+        let cell = try #require(kernels.first { $0["kernel"] as? String == "lstm cell forward" })
+        #expect(cell["callsPerStep"] as? Double == 80)
+        let peak = try #require(json["singleCorePeakGigaflops"] as? Double)
+        #expect(peak > 1)
+    }
+
+    @Test func profileTableNamesTheKernels() throws {
+        let result = try CLITests.run(["profile", "--model", "cnn", "--steps", "1", "--batch-size", "2", "--length", "30"])
+        #expect(result.status == 0, "\(result.stderr)")
+        for expected in ["Conv1D", "BatchNorm1D", "im2col / col2im", "of peak", "matrix products"] {
+            #expect(result.stdout.contains(expected), "\(expected) missing:\n\(result.stdout)")
+        }
+    }
+}
