@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Register-blocked C += A·B for the small products of the LSTM recurrence, which BLAS handles badly:
 /// at (32×32)·(32×128) OpenBLAS spends as long packing its operands as multiplying them, every
 /// step, for every one of the 500 steps. Here nothing is packed: A (m×k) and B (k×n) are read in
@@ -8,6 +10,14 @@
 /// once per forward pass; for ∂gates·W_hh it is W_hh as stored). `GEMM.naiveGEMM` is the reference.
 public enum SmallGEMM {
     public typealias Vector = SIMD8<Float>
+
+    /// Threads a large product may split its rows over (set from the model's thread count). Rows
+    /// are independent and each is summed in the same order, so the split never changes a result.
+    nonisolated(unsafe) public static var threads = 1
+
+    /// Below this many multiply-adds (and 512 rows) a product stays on the calling thread: the
+    /// recurrence's per-step products run inside the two LSTM direction threads already.
+    static let parallelWork = 1 << 22
 
     /// C[m×n] += A[m×k]·B[k×n], row-major with leading dimensions (lda ≥ k, ldb ≥ n, ldc ≥ n).
     public static func multiplyAdd(
@@ -36,6 +46,31 @@ public enum SmallGEMM {
         rowInitial: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         guard m > 0, n > 0, k > 0 else { return }
+        if threads > 1 && m >= 512 && m * n * k >= parallelWork {
+            // Two halves, the first a multiple of the 6-row tile.
+            let split = (m / 2 + 5) / 6 * 6
+            let parts = UncheckedPointers(a: a, b: b, rowInitial: rowInitial, c: c)
+            DispatchQueue.concurrentPerform(iterations: 2) { part in
+                FloatingPointEnvironment.enableFlushToZero()
+                let first = part == 0 ? 0 : split, rows = part == 0 ? split : m - split
+                multiplyRows(m: rows, n: n, k: k, a: parts.a + first * lda, lda: lda, b: parts.b, ldb: ldb,
+                             rowInitial: parts.rowInitial, c: parts.c + first * ldc, ldc: ldc)
+            }
+            return
+        }
+        multiplyRows(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, rowInitial: rowInitial, c: c, ldc: ldc)
+    }
+
+    /// The operands of a split product, shared by two threads that read A and B and write disjoint
+    /// rows of C.
+    struct UncheckedPointers: @unchecked Sendable {
+        let a: UnsafePointer<Float>, b: UnsafePointer<Float>, rowInitial: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>
+    }
+
+    static func multiplyRows(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        rowInitial: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
         let wideColumns = n - n % 16
         let vectorColumns = n - n % 8
         var row = 0

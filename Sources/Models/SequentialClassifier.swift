@@ -72,12 +72,16 @@ public final class SequentialClassifier<Scalar: TensorScalar>: @unchecked Sendab
         for layer in layers { layer.initializeParameters(parameters, random: &random) }
     }
 
-    /// Threads for layers that can use two (the LSTM directions).
     /// While set, every forward and backward pass adds its per-layer wall time here.
     public var layerTimings: LayerTimings?
 
+    /// Threads for layers that can use two: the LSTM directions, and large register-blocked products
+    /// (a process-wide setting of `SmallGEMM`; one model trains at a time).
     public var threads: Int = 1 {
-        didSet { for case let lstm as LSTM<Scalar> in layers { lstm.threads = threads } }
+        didSet {
+            for case let lstm as LSTM<Scalar> in layers { lstm.threads = threads }
+            SmallGEMM.threads = threads
+        }
     }
 
     /// The per-layer shapes for series of `time` steps, or the first layer that rejects its input.
