@@ -11,10 +11,8 @@ import Dispatch
 public enum SmallGEMM {
     public typealias Vector = SIMD8<Float>
 
-    /// Threads a large product may split its rows over (set from the model's thread count). Rows
-    /// are independent and each is summed in the same order, so the split never changes a result.
-    nonisolated(unsafe) public static var threads = 1
-
+    /// A large product splits its rows over `Parallelism.threads` (two at most). Rows are independent
+    /// and each is summed in the same order, so the split never changes a result.
     /// Below this many multiply-adds (and 512 rows) a product stays on the calling thread: the
     /// recurrence's per-step products run inside the two LSTM direction threads already.
     static let parallelWork = 1 << 22
@@ -46,7 +44,7 @@ public enum SmallGEMM {
         rowInitial: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         guard m > 0, n > 0, k > 0 else { return }
-        if threads > 1 && m >= 512 && m * n * k >= parallelWork {
+        if Parallelism.threads > 1 && m >= 512 && m * n * k >= parallelWork {
             // Two halves, the first a multiple of the 6-row tile.
             let split = (m / 2 + 5) / 6 * 6
             let parts = UncheckedPointers(a: a, b: b, rowInitial: rowInitial, c: c)

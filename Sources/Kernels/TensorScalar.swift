@@ -87,6 +87,10 @@ where Self.SIMD16Storage: Sendable {
         parameters: UnsafeMutablePointer<Self>, gradients: UnsafePointer<Self>, momentumBuffer: UnsafeMutablePointer<Self>,
         count: Int, learningRate: Self, momentum: Self, weightDecay: Self, firstStep: Bool)
     static func scale(_ values: UnsafeMutablePointer<Self>, by factor: Self, count: Int)
+    /// target (columns, rows) = factor · source (rows, columns), source rows `sourceRowStride` apart.
+    static func transpose(
+        _ source: UnsafePointer<Self>, sourceRowStride: Int, rows: Int, columns: Int, scale factor: Self,
+        into target: UnsafeMutablePointer<Self>)
 
     /// Correctly rounded (libm) scalar functions for the few places outside hot loops.
     static func scalarExp(_ x: Self) -> Self
@@ -267,6 +271,14 @@ extension TensorScalar {
     }
     @inlinable public static func scale(_ values: UnsafeMutablePointer<Self>, by factor: Self, count: Int) {
         OptimizerKernels.scale(values, by: factor, count: count)
+    }
+    @inlinable public static func transpose(
+        _ source: UnsafePointer<Self>, sourceRowStride: Int, rows: Int, columns: Int, scale factor: Self,
+        into target: UnsafeMutablePointer<Self>
+    ) {
+        for row in 0..<rows {
+            for column in 0..<columns { target[column * rows + row] = factor * source[row * sourceRowStride + column] }
+        }
     }
 }
 

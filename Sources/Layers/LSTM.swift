@@ -143,7 +143,8 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
             transposeWeight(parameters.value(ids.inputWeight), rows: 4 * hidden, columns: channels, into: inputWeightT)
             transposeWeight(parameters.value(ids.hiddenWeight), rows: 4 * hidden, columns: hidden, into: hiddenWeightT)
             let biasSum = work.biasSum.pointer
-            for gate in 0..<4 * hidden { biasSum[gate] = parameters.value(ids.inputBias)[gate] + parameters.value(ids.hiddenBias)[gate] }
+            copyScalars(from: parameters.value(ids.inputBias), to: biasSum, count: 4 * hidden)
+            Scalar.addScaled(parameters.value(ids.hiddenBias), scale: 1, into: biasSum, count: 4 * hidden)
             for step in 0..<time {
                 let t = direction == 0 ? step : time - 1 - step
                 let previous = direction == 0 ? t : t + 2
@@ -241,9 +242,7 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
 
     /// (R, C) → (C, R).
     private func transposeWeight(_ weight: UnsafePointer<Scalar>, rows: Int, columns: Int, into target: UnsafeMutablePointer<Scalar>) {
-        for row in 0..<rows {
-            for column in 0..<columns { target[column * rows + row] = weight[row * columns + column] }
-        }
+        Scalar.transpose(weight, sourceRowStride: columns, rows: rows, columns: columns, scale: 1, into: target)
     }
 
     /// (B, T, F) → (T, B, F).

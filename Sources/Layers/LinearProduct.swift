@@ -27,9 +27,7 @@ struct LinearProduct<Scalar: TensorScalar> {
         }
         transposedWeight.resize(inputFeatures * outputFeatures)
         let transposed = transposedWeight.pointer
-        for row in 0..<outputFeatures {
-            for column in 0..<inputFeatures { transposed[column * outputFeatures + row] = weight[row * inputFeatures + column] }
-        }
+        Scalar.transpose(weight, sourceRowStride: inputFeatures, rows: outputFeatures, columns: inputFeatures, scale: 1, into: transposed)
         if let bias {
             Scalar.smallMultiplyAddingBias(
                 m: rows, n: outputFeatures, k: inputFeatures, a: input, lda: inputFeatures,

@@ -33,8 +33,12 @@ public final class MultiHeadAttentionCore<Scalar: TensorScalar>: @unchecked Send
     public var headSize: Int { modelSize / heads }
     /// (B, heads, Tq, Tk) attention weights of the last forward.
     public let weights = Buffer<Scalar>()
-    private let weightGradient = Buffer<Scalar>()  // (Tq, Tk) per (b, h)
-    private let scoreGradient = Buffer<Scalar>()   // (Tq, Tk) per (b, h)
+    // Per thread: (Tq, Tk) ∂L/∂P and ∂L/∂S of the current (b, h).
+    private let weightGradients = [Buffer<Scalar>(), Buffer<Scalar>()]
+    private let scoreGradients = [Buffer<Scalar>(), Buffer<Scalar>()]
+    // Per thread: (d, Tk) s·K_bhᵀ or V_bhᵀ, so the register-blocked product reads rows of it.
+    private let transposedHeads = [Buffer<Scalar>(), Buffer<Scalar>()]
+    private let zeros = Buffer<Scalar>()   // a zero row to start products from
 
     public init(modelSize: Int, heads: Int) {
         precondition(heads >= 1 && modelSize % heads == 0, "model size \(modelSize) is not divisible by \(heads) heads")
@@ -50,18 +54,24 @@ public final class MultiHeadAttentionCore<Scalar: TensorScalar>: @unchecked Send
     ) {
         let d = headSize, block = queryTime * keyTime
         weights.resize(batch * heads * block)
-        for b in 0..<batch {
+        prepareWorkspaces(keyTime: keyTime)
+        // Samples are independent: split the batch over the threads (disjoint P and context rows).
+        Parallelism.splitInHalves(batch) { samples, part in
+        for b in samples {
             for h in 0..<heads {
                 let p = weights.pointer + (b * heads + h) * block
-                GEMM.multiply(
-                    transposeB: true, m: queryTime, n: keyTime, k: d, alpha: scale,
-                    a: query.head(b, h, headSize: d), lda: query.rowStride, b: key.head(b, h, headSize: d), ldb: key.rowStride,
-                    beta: 0, c: p, ldc: keyTime)
+                // P = softmax(Q·(s·K)ᵀ), C = P·V, both with SmallGEMM started from a zero row.
+                let transposed = transposedHeads[part].pointer
+                transposeHead(key.head(b, h, headSize: d), rowStride: key.rowStride, rows: keyTime, columns: d, scale: scale, into: transposed)
+                Scalar.smallMultiplyAddingBias(
+                    m: queryTime, n: keyTime, k: d, a: query.head(b, h, headSize: d), lda: query.rowStride,
+                    b: transposed, ldb: keyTime, bias: zeros.pointer, c: p, ldc: keyTime)
                 Scalar.softmaxRows(p, rows: queryTime, columns: keyTime)
-                GEMM.multiply(
+                Scalar.smallMultiplyAddingBias(
                     m: queryTime, n: d, k: keyTime, a: p, lda: keyTime, b: value.head(b, h, headSize: d), ldb: value.rowStride,
-                    beta: 0, c: context + b * queryTime * modelSize + h * d, ldc: modelSize)
+                    bias: zeros.pointer, c: context + b * queryTime * modelSize + h * d, ldc: modelSize)
             }
+        }
         }
     }
 
@@ -74,15 +84,23 @@ public final class MultiHeadAttentionCore<Scalar: TensorScalar>: @unchecked Send
         batch: Int, queryTime: Int, keyTime: Int
     ) {
         let d = headSize, block = queryTime * keyTime
-        weightGradient.resize(block)
-        scoreGradient.resize(block)
-        for b in 0..<batch {
-            for h in 0..<heads {
+        for buffer in weightGradients + scoreGradients { buffer.resize(block) }
+        prepareWorkspaces(keyTime: keyTime)
+        // A view with batch stride 0 (a learned query shared by the batch) accumulates over samples,
+        // so only independent views let the batch split over threads.
+        let independent = [queryGradient, keyGradient, valueGradient].allSatisfy { $0.batchStride != 0 }
+        let body = { (samples: Range<Int>, part: Int) in
+        let weightGradient = self.weightGradients[part], scoreGradient = self.scoreGradients[part]
+        for b in samples {
+            for h in 0..<self.heads {
+                let heads = self.heads, modelSize = self.modelSize, scale = self.scale, weights = self.weights
                 let p = weights.pointer + (b * heads + h) * block
                 let upstream = contextGradient + b * queryTime * modelSize + h * d
-                GEMM.multiply(
-                    transposeB: true, m: queryTime, n: keyTime, k: d, a: upstream, lda: modelSize,
-                    b: value.head(b, h, headSize: d), ldb: value.rowStride, beta: 0, c: weightGradient.pointer, ldc: keyTime)
+                let transposed = self.transposedHeads[part].pointer
+                self.transposeHead(value.head(b, h, headSize: d), rowStride: value.rowStride, rows: keyTime, columns: d, scale: 1, into: transposed)
+                Scalar.smallMultiplyAddingBias(
+                    m: queryTime, n: keyTime, k: d, a: upstream, lda: modelSize,
+                    b: transposed, ldb: keyTime, bias: self.zeros.pointer, c: weightGradient.pointer, ldc: keyTime)
                 GEMM.multiply(
                     transposeA: true, m: keyTime, n: d, k: queryTime, a: p, lda: keyTime, b: upstream, ldb: modelSize,
                     beta: 1, c: valueGradient.head(b, h, headSize: d), ldc: valueGradient.rowStride)
@@ -90,14 +108,33 @@ public final class MultiHeadAttentionCore<Scalar: TensorScalar>: @unchecked Send
                 Scalar.softmaxBackwardRows(
                     probabilities: p, outputGradient: weightGradient.pointer, addingInto: scoreGradient.pointer,
                     rows: queryTime, columns: keyTime)
+                Scalar.scale(scoreGradient.pointer, by: scale, count: block)
+                Scalar.smallMultiplyAdd(
+                    m: queryTime, n: d, k: keyTime, a: scoreGradient.pointer, lda: keyTime,
+                    b: key.head(b, h, headSize: d), ldb: key.rowStride, c: queryGradient.head(b, h, headSize: d), ldc: queryGradient.rowStride)
                 GEMM.multiply(
-                    m: queryTime, n: d, k: keyTime, alpha: scale, a: scoreGradient.pointer, lda: keyTime,
-                    b: key.head(b, h, headSize: d), ldb: key.rowStride, beta: 1, c: queryGradient.head(b, h, headSize: d), ldc: queryGradient.rowStride)
-                GEMM.multiply(
-                    transposeA: true, m: keyTime, n: d, k: queryTime, alpha: scale, a: scoreGradient.pointer, lda: keyTime,
+                    transposeA: true, m: keyTime, n: d, k: queryTime, a: scoreGradient.pointer, lda: keyTime,
                     b: query.head(b, h, headSize: d), ldb: query.rowStride, beta: 1, c: keyGradient.head(b, h, headSize: d), ldc: keyGradient.rowStride)
             }
         }
+        }
+        if independent {
+            Parallelism.splitInHalves(batch, body)
+        } else {
+            body(0..<batch, 0)
+        }
+    }
+
+    private func prepareWorkspaces(keyTime: Int) {
+        for buffer in transposedHeads { buffer.resize(headSize * keyTime) }
+        zeros.resize(max(keyTime, headSize), zeroed: true)
+    }
+
+    /// target (columns, rows) = scale · source (rows, columns) read with the given row stride.
+    private func transposeHead(
+        _ source: UnsafePointer<Scalar>, rowStride: Int, rows: Int, columns: Int, scale: Scalar, into target: UnsafeMutablePointer<Scalar>
+    ) {
+        Scalar.transpose(source, sourceRowStride: rowStride, rows: rows, columns: columns, scale: scale, into: target)
     }
 
     /// FLOPs per sample: scores and context 2·2·Tq·Tk·D, softmax ≈3·heads·Tq·Tk.

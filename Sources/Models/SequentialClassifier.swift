@@ -75,12 +75,12 @@ public final class SequentialClassifier<Scalar: TensorScalar>: @unchecked Sendab
     /// While set, every forward and backward pass adds its per-layer wall time here.
     public var layerTimings: LayerTimings?
 
-    /// Threads for layers that can use two: the LSTM directions, and large register-blocked products
-    /// (a process-wide setting of `SmallGEMM`; one model trains at a time).
+    /// Threads for layers that can use two: the LSTM directions, large register-blocked products and
+    /// multi-head attention's batch (`Parallelism`, process-wide; one model trains at a time).
     public var threads: Int = 1 {
         didSet {
             for case let lstm as LSTM<Scalar> in layers { lstm.threads = threads }
-            SmallGEMM.threads = threads
+            Parallelism.threads = threads
         }
     }
 
