@@ -18,6 +18,9 @@ public enum KernelProfiler {
     public enum Kernel: String, CaseIterable, Sendable, Codable {
         case blasGEMM = "gemm (BLAS)"
         case smallGEMM = "gemm (register-blocked SmallGEMM)"
+        /// Products with k < 8 (an LSTM's input projection with C = 1): memory-bound, kept apart so
+        /// they do not hide the rate of the real products.
+        case thinSmallGEMM = "gemm (register-blocked, k < 8)"
         case lstmCellForward = "lstm cell forward"
         case lstmCellBackward = "lstm cell backward"
         case activation = "activations (tanh, sigmoid, relu)"
@@ -31,7 +34,7 @@ public enum KernelProfiler {
         case im2col = "im2col / col2im"
 
         /// Matrix products report GFLOP/s; the rest, millions of elements per second.
-        public var isMatrixProduct: Bool { self == .blasGEMM || self == .smallGEMM }
+        public var isMatrixProduct: Bool { self == .blasGEMM || self == .smallGEMM || self == .thinSmallGEMM }
     }
 
     public struct Totals: Sendable, Equatable, Codable {

@@ -299,7 +299,7 @@ extension Float: TensorScalar {
         m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        KernelProfiler.measure(.smallGEMM, work: 2 * m * n * k) {
+        KernelProfiler.measure(k < 8 ? .thinSmallGEMM : .smallGEMM, work: 2 * m * n * k) {
             SmallGEMM.multiplyAdd(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
         }
     }
@@ -309,7 +309,7 @@ extension Float: TensorScalar {
         m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         bias: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        KernelProfiler.measure(.smallGEMM, work: 2 * m * n * k) {
+        KernelProfiler.measure(k < 8 ? .thinSmallGEMM : .smallGEMM, work: 2 * m * n * k) {
             SmallGEMM.multiplyAddingBias(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, bias: bias, c: c, ldc: ldc)
         }
     }
