@@ -41,6 +41,17 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_REFERENCE = os.path.join(os.path.dirname(REPO), "shared", "reference", "models.py")
 
 
+def model_list(parser, models):
+    """'all' or a comma list of MODEL_NAMES (also used by side_by_side.py); a usage error otherwise."""
+    if models == "all":
+        return list(MODEL_NAMES)
+    names = [m.strip() for m in models.split(",") if m.strip()]
+    unknown = [m for m in names if m not in MODEL_NAMES]
+    if unknown or not names:
+        parser.error(f"unknown model {', '.join(unknown) or '(none given)'}; choose from all, " + ", ".join(MODEL_NAMES))
+    return names
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(description="PyTorch timings of the five built-in models on the seed configuration.")
     p.add_argument("--models", default="all", help="all, or a comma list of " + ", ".join(MODEL_NAMES))
@@ -57,13 +68,7 @@ def parse_args(argv):
                    help="the normative model definitions (default: ../shared/reference/models.py from the repository root)")
     p.add_argument("--single", metavar="MODEL", help=argparse.SUPPRESS)  # internal: run one model in this process
     args = p.parse_args(argv)
-    if args.models == "all":
-        args.model_list = list(MODEL_NAMES)
-    else:
-        args.model_list = [m.strip() for m in args.models.split(",") if m.strip()]
-        unknown = [m for m in args.model_list if m not in MODEL_NAMES]
-        if unknown or not args.model_list:
-            p.error(f"unknown model {', '.join(unknown) or '(none given)'}; choose from all, " + ", ".join(MODEL_NAMES))
+    args.model_list = model_list(p, args.models)
     for name in ("epochs", "length", "train_series", "validation_series", "batch_size", "threads"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1")

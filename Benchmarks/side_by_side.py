@@ -17,7 +17,8 @@ else .torch-venv/bin/python in the repository or its parent directory (create on
 """
 import argparse, datetime, json, math, os, shlex, statistics, subprocess, sys
 
-MODEL_NAMES = ["bilstm-attention", "bilstm-multihead", "posenc-attention", "cnn", "ffn"]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pytorch_bench import MODEL_NAMES, model_list  # noqa: E402  (no torch import at module level)
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 PYTORCH_BENCH = os.path.join(HERE, "pytorch_bench.py")
@@ -52,13 +53,7 @@ def parse_args():
     p.add_argument("--python", help="a Python with torch (default: $PYTHON, else .torch-venv/bin/python)")
     p.add_argument("--markdown", action="store_true", help="Markdown tables instead of plain text")
     args = p.parse_args()
-    if args.models == "all":
-        args.model_list = list(MODEL_NAMES)
-    else:
-        args.model_list = [m.strip() for m in args.models.split(",") if m.strip()]
-        unknown = [m for m in args.model_list if m not in MODEL_NAMES]
-        if unknown or not args.model_list:
-            p.error(f"unknown model {', '.join(unknown) or '(none given)'}; choose from all, " + ", ".join(MODEL_NAMES))
+    args.model_list = model_list(p, args.models)
     try:
         args.length_list = [int(t) for t in args.lengths.split(",") if t.strip()]
     except ValueError:

@@ -56,6 +56,9 @@ struct BenchCommand: ParsableCommand {
               serieslens bench --models bilstm-attention --length 2000 --json
             """)
 
+    @OptionGroup(title: "Workload")
+    var workload: WorkloadOptions
+
     @Option(help: ArgumentHelp("Models, comma-separated, or all.", valueName: "all|a,b"))
     var models = "all"
 
@@ -65,29 +68,14 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Timed epochs per model (the median is reported).")
     var epochs = 1
 
-    @Option(help: "Series length T.")
-    var length = 500
-
     @Option(help: "Training series per epoch.")
     var trainSeries = 3500
 
     @Option(help: "Validation series per epoch.")
     var validationSeries = 750
 
-    @Option(help: "Series per mini-batch (training and inference).")
-    var batchSize = 32
-
-    @Option(help: "Threads: 2 runs the two LSTM directions on two cores.")
-    var threads = 2
-
     @Option(help: "Minimum seconds of repeated inference to time.")
     var inferenceSeconds = 1.0
-
-    @Option(help: "Seed for the data and the initialisation.")
-    var seed: UInt64 = 42
-
-    @Flag(help: "Print JSON instead of a table.")
-    var json = false
 
     @Option(help: ArgumentHelp("Also write the JSON report to FILE (atomically).", valueName: "file"))
     var out: String?
@@ -95,17 +83,16 @@ struct BenchCommand: ParsableCommand {
     @Option(help: .hidden)
     var single: String?
 
+    var threads: Int { workload.threads ?? 2 }
+
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
-        guard length >= 1 else { throw ValidationError("--length must be at least 1") }
         guard trainSeries >= 1, validationSeries >= 1 else { throw ValidationError("--train-series and --validation-series must be at least 1") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        guard (1...2).contains(threads) else { throw ValidationError("--threads must be 1 or 2") }
         guard inferenceSeconds > 0 else { throw ValidationError("--inference-seconds must be positive") }
     }
 
     var benchConfiguration: BenchConfiguration {
-        BenchConfiguration(trainSeries: trainSeries, validationSeries: validationSeries, batchSize: batchSize, length: length)
+        BenchConfiguration(trainSeries: trainSeries, validationSeries: validationSeries, batchSize: workload.batchSize, length: workload.length)
     }
 
     func run() throws {
@@ -120,7 +107,7 @@ struct BenchCommand: ParsableCommand {
             let names = try modelNames()
             var records: [BenchRecord] = []
             for name in names {
-                if !json { print("measuring \(name)…"); fflush(nil) }
+                if !workload.json { print("measuring \(name)…"); fflush(nil) }
                 records.append(try runChild(name))
             }
             let report = BenchReport(
@@ -130,7 +117,7 @@ struct BenchCommand: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             let data = try encoder.encode(report)
             if let out { try AtomicFile.write(data, to: URL(fileURLWithPath: out)) }
-            if json {
+            if workload.json {
                 print(String(decoding: data, as: UTF8.self))
             } else {
                 printTable(report)
@@ -152,9 +139,9 @@ struct BenchCommand: ParsableCommand {
     private func runChild(_ name: String) throws -> BenchRecord {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
-        var arguments = ["bench", "--single", name, "--epochs", "\(epochs)", "--length", "\(length)",
+        var arguments = ["bench", "--single", name, "--epochs", "\(epochs)", "--length", "\(workload.length)",
                          "--train-series", "\(trainSeries)", "--validation-series", "\(validationSeries)",
-                         "--batch-size", "\(batchSize)", "--threads", "\(threads)", "--seed", "\(seed)",
+                         "--batch-size", "\(workload.batchSize)", "--threads", "\(threads)", "--seed", "\(workload.seed)",
                          "--inference-seconds", "\(inferenceSeconds)"]
         for directory in plugins { arguments += ["--plugins", directory] }
         process.arguments = arguments
@@ -179,26 +166,26 @@ struct BenchCommand: ParsableCommand {
         BLASThreads.set(1)
         var synthetic = SyntheticConfiguration()
         synthetic.count = trainSeries + validationSeries
-        synthetic.length = length
-        synthetic.seed = seed
+        synthetic.length = workload.length
+        synthetic.seed = workload.seed
         let data = try synthetic.generate()
         let training = data.subset(Array(0..<trainSeries))
         let validation = data.subset(Array(trainSeries..<data.count))
         let model: SequentialClassifier<Float> = try ModelCatalog.make(
-            name, inputChannels: data.channels, classCount: 2, length: length,
+            name, inputChannels: data.channels, classCount: 2, length: workload.length,
             pluginDirectories: plugins + ModelRegistry.environmentPluginDirectories())
-        model.initialize(seed: seed)
+        model.initialize(seed: workload.seed)
         var configuration = TrainingConfiguration()
         configuration.epochs = epochs
-        configuration.batchSize = batchSize
+        configuration.batchSize = workload.batchSize
         configuration.patience = nil
-        configuration.seed = seed
+        configuration.seed = workload.seed
         configuration.threads = threads
         let trainer = Trainer(model: model, configuration: configuration)
-        let predictor = Predictor(model: model, batchSize: batchSize)
+        let predictor = Predictor(model: model, batchSize: workload.batchSize)
         // Warm-up: first-touch allocation of every workspace and the optimizer state.
-        _ = try trainer.step(on: training, indices: Array(0..<min(batchSize, training.count)))
-        try predictor.forEachBatch(of: validation.subset(Array(0..<min(batchSize, validation.count)))) { _, _ in }
+        _ = try trainer.step(on: training, indices: Array(0..<min(workload.batchSize, training.count)))
+        try predictor.forEachBatch(of: validation.subset(Array(0..<min(workload.batchSize, validation.count)))) { _, _ in }
 
         var trainingSeconds: [Double] = []
         let result = try trainer.train(training: training, validation: validation, onBatch: { progress in
@@ -217,7 +204,7 @@ struct BenchCommand: ParsableCommand {
         }
 
         let perEpoch = median(epochSeconds)
-        let forwardFLOPs = Double(try model.forwardFLOPs(time: length))
+        let forwardFLOPs = Double(try model.forwardFLOPs(time: workload.length))
         let epochFLOPs = forwardFLOPs * (3 * Double(training.count) + Double(validation.count))
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
@@ -235,7 +222,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     private func printTable(_ report: BenchReport) {
-        print("seed configuration: \(trainSeries) training + \(validationSeries) validation series per epoch, B=\(batchSize), T=\(length), \(threads) thread(s), BLAS core \(report.blasCore)")
+        print("seed configuration: \(trainSeries) training + \(validationSeries) validation series per epoch, B=\(workload.batchSize), T=\(workload.length), \(threads) thread(s), BLAS core \(report.blasCore)")
         let header = ["model", "parameters", "s/epoch", "train series/s", "inference series/s", "GFLOP/s", "peak memory"]
         let rows = report.models.map { record in
             [record.model, "\(record.parameters)", String(format: "%.3f", record.secondsPerEpoch),

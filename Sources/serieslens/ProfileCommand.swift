@@ -69,35 +69,22 @@ struct ProfileCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Folder of model definitions (*.json); repeatable.", valueName: "dir"))
     var plugins: [String] = []
 
+    @OptionGroup(title: "Workload")
+    var workload: WorkloadOptions
+
     @Option(help: "Timed training steps (after two untimed ones).")
     var steps = 10
 
-    @Option(help: "Series per batch.")
-    var batchSize = 32
-
-    @Option(help: "Series length T.")
-    var length = 500
-
-    @Option(help: "Threads (kernel times are thread-seconds, so 1 gives a breakdown that sums to the step).")
-    var threads = 1
-
-    @Option(help: "Seed for the data and the initialisation.")
-    var seed: UInt64 = 42
-
-    @Flag(help: "Print JSON instead of tables.")
-    var json = false
+    var threads: Int { workload.threads ?? 1 }
 
     func validate() throws {
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        guard length >= 1 else { throw ValidationError("--length must be at least 1") }
-        guard (1...2).contains(threads) else { throw ValidationError("--threads must be 1 or 2") }
     }
 
     func run() throws {
         do {
             let report = try profile()
-            if json {
+            if workload.json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 print(String(decoding: try encoder.encode(report), as: UTF8.self))
@@ -112,19 +99,19 @@ struct ProfileCommand: ParsableCommand {
         BLASThreads.set(1)
         let peak = PeakThroughput.singleCoreGigaflops()
         var synthetic = SyntheticConfiguration()
-        synthetic.count = batchSize * 2
-        synthetic.length = length
-        synthetic.seed = seed
+        synthetic.count = workload.batchSize * 2
+        synthetic.length = workload.length
+        synthetic.seed = workload.seed
         let data = try synthetic.generate()
         let classifier: SequentialClassifier<Float> = try ModelCatalog.make(
-            model, inputChannels: data.channels, classCount: 2, length: length,
+            model, inputChannels: data.channels, classCount: 2, length: workload.length,
             pluginDirectories: plugins + ModelRegistry.environmentPluginDirectories())
-        classifier.initialize(seed: seed)
+        classifier.initialize(seed: workload.seed)
         var configuration = TrainingConfiguration()
-        configuration.batchSize = batchSize
+        configuration.batchSize = workload.batchSize
         configuration.threads = threads
         let trainer = Trainer(model: classifier, configuration: configuration)
-        let batches = [Array(0..<batchSize), Array(batchSize..<2 * batchSize)]
+        let batches = [Array(0..<workload.batchSize), Array(workload.batchSize..<2 * workload.batchSize)]
         for batch in batches { _ = try trainer.step(on: data, indices: batch) }
 
         let timings = LayerTimings(layers: classifier.layers.count)
@@ -139,14 +126,14 @@ struct ProfileCommand: ParsableCommand {
 
         let inferenceStart = DispatchTime.now().uptimeNanoseconds
         let firstBatch = data.subset(batches[0])
-        let predictor = Predictor(model: classifier, batchSize: batchSize)
+        let predictor = Predictor(model: classifier, batchSize: workload.batchSize)
         for _ in 0..<steps { try predictor.forEachBatch(of: firstBatch) { _, _ in } }
         let inferenceMilliseconds = Double(DispatchTime.now().uptimeNanoseconds - inferenceStart) / 1e6 / Double(steps)
 
-        let shapes = try classifier.shapes(time: length)
+        let shapes = try classifier.shapes(time: workload.length)
         let perStep = { (nanoseconds: UInt64) in Double(nanoseconds) / 1e6 / Double(steps) }
         let layers = classifier.layers.enumerated().map { index, layer in
-            let flops = Double(layer.forwardFLOPs(for: shapes[index]) * batchSize)
+            let flops = Double(layer.forwardFLOPs(for: shapes[index]) * workload.batchSize)
             let forward = perStep(timings.forwardNanoseconds[index])
             return ProfileLayer(
                 name: layer.name, kind: String(describing: type(of: layer)).replacingOccurrences(of: "<Float>", with: ""),
@@ -168,7 +155,7 @@ struct ProfileCommand: ParsableCommand {
         let backward = layers.reduce(0) { $0 + $1.backwardMilliseconds }
         let forwardGFLOP = layers.reduce(0) { $0 + $1.forwardGFLOP }
         return ProfileReport(
-            model: model, steps: steps, batchSize: batchSize, length: length, threads: threads, singleCorePeakGigaflops: peak,
+            model: model, steps: steps, batchSize: workload.batchSize, length: workload.length, threads: threads, singleCorePeakGigaflops: peak,
             stepMilliseconds: stepMilliseconds, forwardMilliseconds: forward, backwardMilliseconds: backward,
             outsideLayersMilliseconds: stepMilliseconds - forward - backward,
             stepGigaflopsPerSecond: 3 * forwardGFLOP / (stepMilliseconds / 1e3),
