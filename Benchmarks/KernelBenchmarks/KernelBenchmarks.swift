@@ -42,11 +42,12 @@ let benchmarks: @Sendable () -> Void = {
         let a = randomFloats(m * k, seed: 1), b = randomFloats(k * n, seed: 2)
         let lda = transposeA ? m : k, ldb = transposeB ? k : n
         let flops = 2.0 * Double(m * n * k)
-        // `small` is the register-blocked SmallGEMM the layers use for untransposed A: B is laid out
-        // k×n (for h·W_hhᵀ the layer transposes W_hh once per pass, outside the timed call).
+        // `small` is the register-blocked SmallGEMM the layers use (`multiplyAddTransposedA` for the
+        // weight gradients): B is laid out k×n (for h·W_hhᵀ the layer transposes W_hh once per pass,
+        // outside the timed call).
         let smallB: [Float] = transposeB ? (0..<k * n).map { index in b[(index % n) * ldb + index / n] } : b
         for variant in ["blas", "small", "naive"]
-        where (variant != "naive" || m * n * k <= 2_000_000) && (variant != "small" || !transposeA) {
+        where variant != "naive" || m * n * k <= 2_000_000 {
             Benchmark("sgemm/\(variant)/\(m)x\(n)x\(k)") { benchmark in
                 var c = [Float](repeating: 0, count: m * n)
                 let start = ContinuousClock.now
@@ -55,6 +56,8 @@ let benchmarks: @Sendable () -> Void = {
                         if variant == "blas" {
                             GEMM.multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                                           a: a, lda: lda, b: b, ldb: ldb, c: c.baseAddress!, ldc: n)
+                        } else if variant == "small" && transposeA {
+                            SmallGEMM.multiplyAddTransposedA(m: m, n: n, k: k, a: a, lda: lda, b: smallB, ldb: n, c: c.baseAddress!, ldc: n)
                         } else if variant == "small" {
                             SmallGEMM.multiplyAdd(m: m, n: n, k: k, a: a, lda: lda, b: smallB, ldb: n, c: c.baseAddress!, ldc: n)
                         } else {

@@ -21,6 +21,7 @@ public enum KernelProfiler {
         /// Products with k < 8 (an LSTM's input projection with C = 1): memory-bound, kept apart so
         /// they do not hide the rate of the real products.
         case thinSmallGEMM = "gemm (register-blocked, k < 8)"
+        case smallGEMMTransposedA = "gemm (register-blocked, Aᵀ·B: weight gradients)"
         case lstmCellForward = "lstm cell forward"
         case lstmCellBackward = "lstm cell backward"
         case activation = "activations (tanh, sigmoid, relu)"
@@ -34,7 +35,7 @@ public enum KernelProfiler {
         case im2col = "im2col / col2im"
 
         /// Matrix products report GFLOP/s; the rest, millions of elements per second.
-        public var isMatrixProduct: Bool { self == .blasGEMM || self == .smallGEMM || self == .thinSmallGEMM }
+        public var isMatrixProduct: Bool { [.blasGEMM, .smallGEMM, .thinSmallGEMM, .smallGEMMTransposedA].contains(self) }
     }
 
     public struct Totals: Sendable, Equatable, Codable {

@@ -94,6 +94,54 @@ public enum SmallGEMM {
         }
     }
 
+    /// C[m×n] += Aᵀ·B with A stored k×m (lda ≥ m) and B k×n, row-major: the weight gradients
+    /// ∂W = ∂Yᵀ·X over all rows of a batch. k is walked in chunks of 256 so that the chunk of A and B
+    /// every tile re-reads stays in L2 (over k = B·T = 16000 rows BLAS packs instead).
+    public static func multiplyAddTransposedA(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        guard m > 0, n > 0, k > 0 else { return }
+        let chunk = 256
+        var start = 0
+        while start < k {
+            let depth = min(chunk, k - start)
+            transposedChunk(m: m, n: n, k: depth, a: a + start * lda, lda: lda, b: b + start * ldb, ldb: ldb, c: c, ldc: ldc)
+            start += depth
+        }
+    }
+
+    @inline(never)
+    static func transposedChunk(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        let wideColumns = n - n % 16
+        let vectorColumns = n - n % 8
+        var row = 0
+        while row < m {
+            // Row r of op(A) = Aᵀ is column r of A: consecutive rows 1 apart, consecutive k lda apart.
+            let rows = min(6, m - row)
+            let aRows = a + row, cRows = c + row * ldc
+            var column = 0
+            while column < wideColumns {
+                tile16(rows: rows, k: k, a: aRows, lda: 1, aStep: lda, b: b + column, ldb: ldb,
+                       initial: nil, c: cRows + column, ldc: ldc)
+                column += 16
+            }
+            if column < vectorColumns {
+                tile8(rows: rows, k: k, a: aRows, lda: 1, aStep: lda, b: b + column, ldb: ldb,
+                      initial: nil, c: cRows + column, ldc: ldc)
+                column += 8
+            }
+            if column < n {
+                scalarColumns(rows: rows, columns: column..<n, k: k, a: aRows, lda: 1, aStep: lda, b: b, ldb: ldb,
+                              initial: nil, c: cRows, ldc: ldc)
+            }
+            row += 6
+        }
+    }
+
     @inline(__always)
     static func load(_ pointer: UnsafePointer<Float>) -> Vector {
         UnsafeRawPointer(pointer).loadUnaligned(as: Vector.self)
@@ -115,7 +163,7 @@ public enum SmallGEMM {
     /// Up to 6 rows × 16 columns.
     @inline(__always)
     static func tile16(
-        rows: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        rows: Int, k: Int, a: UnsafePointer<Float>, lda: Int, aStep: Int = 1, b: UnsafePointer<Float>, ldb: Int,
         initial: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         let (r1, r2, r3, r4, r5) = rowOffsets(rows)
@@ -135,12 +183,12 @@ public enum SmallGEMM {
         var bRow = b
         for inner in 0..<k {
             let bLeft = load(bRow), bRight = load(bRow + 8)
-            var s = Vector(repeating: a0[inner]); left0.addProduct(s, bLeft); right0.addProduct(s, bRight)
-            s = Vector(repeating: a1[inner]); left1.addProduct(s, bLeft); right1.addProduct(s, bRight)
-            s = Vector(repeating: a2[inner]); left2.addProduct(s, bLeft); right2.addProduct(s, bRight)
-            s = Vector(repeating: a3[inner]); left3.addProduct(s, bLeft); right3.addProduct(s, bRight)
-            s = Vector(repeating: a4[inner]); left4.addProduct(s, bLeft); right4.addProduct(s, bRight)
-            s = Vector(repeating: a5[inner]); left5.addProduct(s, bLeft); right5.addProduct(s, bRight)
+            var s = Vector(repeating: a0[inner &* aStep]); left0.addProduct(s, bLeft); right0.addProduct(s, bRight)
+            s = Vector(repeating: a1[inner &* aStep]); left1.addProduct(s, bLeft); right1.addProduct(s, bRight)
+            s = Vector(repeating: a2[inner &* aStep]); left2.addProduct(s, bLeft); right2.addProduct(s, bRight)
+            s = Vector(repeating: a3[inner &* aStep]); left3.addProduct(s, bLeft); right3.addProduct(s, bRight)
+            s = Vector(repeating: a4[inner &* aStep]); left4.addProduct(s, bLeft); right4.addProduct(s, bRight)
+            s = Vector(repeating: a5[inner &* aStep]); left5.addProduct(s, bLeft); right5.addProduct(s, bRight)
             bRow += ldb
         }
         store(left5, c5); store(right5, c5 + 8); store(left4, c4); store(right4, c4 + 8)
@@ -151,7 +199,7 @@ public enum SmallGEMM {
     /// Up to 6 rows × 8 columns, for a width that is not a multiple of 16.
     @inline(__always)
     static func tile8(
-        rows: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        rows: Int, k: Int, a: UnsafePointer<Float>, lda: Int, aStep: Int = 1, b: UnsafePointer<Float>, ldb: Int,
         initial: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         let (r1, r2, r3, r4, r5) = rowOffsets(rows)
@@ -167,12 +215,12 @@ public enum SmallGEMM {
         var bRow = b
         for inner in 0..<k {
             let bValues = load(bRow)
-            sum0.addProduct(Vector(repeating: a0[inner]), bValues)
-            sum1.addProduct(Vector(repeating: a1[inner]), bValues)
-            sum2.addProduct(Vector(repeating: a2[inner]), bValues)
-            sum3.addProduct(Vector(repeating: a3[inner]), bValues)
-            sum4.addProduct(Vector(repeating: a4[inner]), bValues)
-            sum5.addProduct(Vector(repeating: a5[inner]), bValues)
+            sum0.addProduct(Vector(repeating: a0[inner &* aStep]), bValues)
+            sum1.addProduct(Vector(repeating: a1[inner &* aStep]), bValues)
+            sum2.addProduct(Vector(repeating: a2[inner &* aStep]), bValues)
+            sum3.addProduct(Vector(repeating: a3[inner &* aStep]), bValues)
+            sum4.addProduct(Vector(repeating: a4[inner &* aStep]), bValues)
+            sum5.addProduct(Vector(repeating: a5[inner &* aStep]), bValues)
             bRow += ldb
         }
         store(sum5, c5); store(sum4, c4); store(sum3, c3); store(sum2, c2); store(sum1, c1); store(sum0, c0)
@@ -180,13 +228,13 @@ public enum SmallGEMM {
 
     /// The last n mod 8 columns, one dot product at a time.
     static func scalarColumns(
-        rows: Int, columns: Range<Int>, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        rows: Int, columns: Range<Int>, k: Int, a: UnsafePointer<Float>, lda: Int, aStep: Int = 1, b: UnsafePointer<Float>, ldb: Int,
         initial: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         for row in 0..<rows {
             for column in columns {
                 var sum: Float = initial?[column] ?? c[row * ldc + column]
-                for inner in 0..<k { sum += a[row * lda + inner] * b[inner * ldb + column] }
+                for inner in 0..<k { sum += a[row * lda + inner * aStep] * b[inner * ldb + column] }
                 c[row * ldc + column] = sum
             }
         }

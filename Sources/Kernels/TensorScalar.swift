@@ -19,6 +19,10 @@ where Self.SIMD16Storage: Sendable {
     static func smallMultiplyAdd(
         m: Int, n: Int, k: Int, a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
         c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// C[m×n] += Aᵀ·B, A stored k×m: weight gradients over all rows (`SmallGEMM` for Float).
+    static func smallMultiplyAddTransposedA(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
+        c: UnsafeMutablePointer<Self>, ldc: Int)
     /// C[m×n] = 1·biasᵀ + A[m×k]·B[k×n]: C's rows start from `bias` (n), not from their contents.
     static func smallMultiplyAddingBias(
         m: Int, n: Int, k: Int, a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
@@ -105,6 +109,12 @@ extension TensorScalar {
         c: UnsafeMutablePointer<Self>, ldc: Int
     ) {
         GEMM.multiply(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: c, ldc: ldc)
+    }
+    @inlinable public static func smallMultiplyAddTransposedA(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
+        c: UnsafeMutablePointer<Self>, ldc: Int
+    ) {
+        GEMM.multiply(transposeA: true, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: c, ldc: ldc)
     }
     @inlinable public static func smallMultiplyAddingBias(
         m: Int, n: Int, k: Int, a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
@@ -301,6 +311,16 @@ extension Float: TensorScalar {
     ) {
         KernelProfiler.measure(k < 8 ? .thinSmallGEMM : .smallGEMM, work: 2 * m * n * k) {
             SmallGEMM.multiplyAdd(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
+        }
+    }
+
+    @inlinable
+    public static func smallMultiplyAddTransposedA(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        KernelProfiler.measure(.smallGEMMTransposedA, work: 2 * m * n * k) {
+            SmallGEMM.multiplyAddTransposedA(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
         }
     }
 

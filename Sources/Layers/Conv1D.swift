@@ -76,9 +76,9 @@ public final class Conv1D<Scalar: TensorScalar>: Layer, @unchecked Sendable {
         parameters: ParameterStore<Scalar>
     ) {
         let time = shape.time ?? 0, width = inputChannels * kernelSize, rows = batch * time
-        GEMM.multiply(
-            transposeA: true, m: outputChannels, n: width, k: rows, a: outputGradient, lda: outputChannels,
-            b: columns.pointer, ldb: width, beta: 1, c: parameters.gradient(weightID), ldc: width)
+        product.addWeightGradient(
+            outputGradient, input: columns.pointer, rows: rows, inputFeatures: width, outputFeatures: outputChannels,
+            into: parameters.gradient(weightID))
         Scalar.addColumnSums(of: outputGradient, rows: rows, columns: outputChannels, into: parameters.gradient(biasID))
         guard let inputGradient else { return }
         columnGradient.resize(rows * width, zeroed: true)

@@ -74,10 +74,9 @@ public final class Dense<Scalar: TensorScalar>: Layer, @unchecked Sendable {
         parameters: ParameterStore<Scalar>
     ) {
         let rows = batch * shape.rowsPerSample
-        GEMM.multiply(
-            transposeA: true, m: outputFeatures, n: inputFeatures, k: rows,
-            a: outputGradient, lda: outputFeatures, b: input, ldb: inputFeatures,
-            beta: 1, c: parameters.gradient(weightID), ldc: inputFeatures)
+        product.addWeightGradient(
+            outputGradient, input: input, rows: rows, inputFeatures: inputFeatures, outputFeatures: outputFeatures,
+            into: parameters.gradient(weightID))
         if hasBias {
             Scalar.addColumnSums(of: outputGradient, rows: rows, columns: outputFeatures, into: parameters.gradient(biasID))
         }

@@ -212,10 +212,10 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
                 }
             }
             let rows = time * batch
-            GEMM.multiply(
-                transposeA: true, m: 4 * hidden, n: hidden, k: rows,
-                a: gates, lda: 4 * hidden, b: work.hidden.pointer + (direction == 0 ? 0 : 2) * slab, ldb: hidden,
-                beta: 1, c: parameters.gradient(ids.hiddenWeight), ldc: hidden)
+            Scalar.smallMultiplyAddTransposedA(
+                m: 4 * hidden, n: hidden, k: rows, a: gates, lda: 4 * hidden,
+                b: work.hidden.pointer + (direction == 0 ? 0 : 2) * slab, ldb: hidden,
+                c: parameters.gradient(ids.hiddenWeight), ldc: hidden)
             GEMM.multiply(
                 transposeA: true, m: 4 * hidden, n: channels, k: rows,
                 a: gates, lda: 4 * hidden, b: x, ldb: channels,

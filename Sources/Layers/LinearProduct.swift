@@ -40,6 +40,22 @@ struct LinearProduct<Scalar: TensorScalar> {
         }
     }
 
+    /// weightGradient (out, in) += outputGradient (rows, out)ᵀ · input (rows, in).
+    func addWeightGradient(
+        _ outputGradient: UnsafePointer<Scalar>, input: UnsafePointer<Scalar>, rows: Int, inputFeatures: Int, outputFeatures: Int,
+        into weightGradient: UnsafeMutablePointer<Scalar>
+    ) {
+        if rows >= 256 && inputFeatures >= 8 {
+            Scalar.smallMultiplyAddTransposedA(
+                m: outputFeatures, n: inputFeatures, k: rows, a: outputGradient, lda: outputFeatures,
+                b: input, ldb: inputFeatures, c: weightGradient, ldc: inputFeatures)
+        } else {
+            GEMM.multiply(
+                transposeA: true, m: outputFeatures, n: inputFeatures, k: rows, a: outputGradient, lda: outputFeatures,
+                b: input, ldb: inputFeatures, beta: 1, c: weightGradient, ldc: inputFeatures)
+        }
+    }
+
     /// inputGradient (rows, in) += outputGradient (rows, out) · weight (out, in).
     func addInputGradient(
         _ outputGradient: UnsafePointer<Scalar>, rows: Int, inputFeatures: Int, outputFeatures: Int,

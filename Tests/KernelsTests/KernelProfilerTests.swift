@@ -15,7 +15,7 @@ import Testing
         }
         // Other suites run kernels concurrently and may be counted too while recording is on;
         // this call must be.
-        let totals = KernelProfiler.totals[.smallGEMM]!
+        let totals = KernelProfiler.totals[.thinSmallGEMM]!  // k = 3 < 8
         #expect(totals.calls >= 1)
         #expect(totals.work >= 2 * 2 * 2 * 3)
         #expect(c == [12, 12, 12, 12])

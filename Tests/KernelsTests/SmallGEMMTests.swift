@@ -47,6 +47,31 @@ import Testing
         }
     }
 
+    @Test func transposedAMatchesDoubleReference() {
+        var random = SeededRandom(seed: 9)
+        // k crosses the 256-row chunk; m and n cross the tiles.
+        for (m, n, k) in [(1, 1, 1), (5, 7, 3), (6, 16, 255), (7, 17, 256), (13, 32, 257), (128, 32, 600), (64, 64, 513), (3, 9, 0)] {
+            let lda = m + 2, ldb = n + 1, ldc = n + 3
+            let a = (0..<max(k * lda, 1)).map { _ in Float(random.uniform(-1, 1)) }
+            let b = (0..<max(k * ldb, 1)).map { _ in Float(random.uniform(-1, 1)) }
+            let start = (0..<max(m * ldc, 1)).map { _ in Float(random.uniform(-1, 1)) }
+            var fast = start, reference = start
+            fast.withUnsafeMutableBufferPointer { c in
+                SmallGEMM.multiplyAddTransposedA(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c.baseAddress!, ldc: ldc)
+            }
+            reference.withUnsafeMutableBufferPointer { c in
+                GEMM.naiveGEMM(transposeA: true, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: c.baseAddress!, ldc: ldc)
+            }
+            var worst: Float = 0
+            for index in 0..<fast.count { worst = max(worst, abs(fast[index] - reference[index])) }
+            // k ≤ 600 products of magnitude ≤ 1 summed in Float: ~k·2^-24·√k in practice.
+            #expect(worst <= 2e-4, "m=\(m) n=\(n) k=\(k): max error \(worst)")
+            for row in 0..<m {
+                for column in n..<ldc { #expect(fast[row * ldc + column] == start[row * ldc + column]) }
+            }
+        }
+    }
+
     @Test func floatAndDoubleRouteThroughTheProtocol() {
         let a: [Float] = [1, 2, 3, 4], b: [Float] = [5, 6, 7, 8]
         var c: [Float] = [1, 1, 1, 1]
