@@ -12,6 +12,8 @@ struct SeriesLens: ParsableCommand {
               serieslens train --train GunPoint_TRAIN.ts --test GunPoint_TEST.ts --normalize series
               serieslens generate --kind mixed --samples 200 --out data/mixed.ts
               serieslens models
+              serieslens bench --models all                     # speed per model (docs/PERFORMANCE.md)
+              serieslens profile --model bilstm-attention       # where a training step's time goes
             """,
         subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, ExplainCommand.self, CompareCommand.self, GenerateCommand.self, ModelsCommand.self, BenchCommand.self, ProfileCommand.self]
     )
