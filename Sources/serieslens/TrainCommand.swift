@@ -29,7 +29,8 @@ struct TrainCommand: ParsableCommand {
               serieslens train --kind noise --channels sine,cosine
               serieslens train --optimizer adamw --weight-decay 0.01 --lr-schedule onecycle --lr 0.01
               serieslens train --resume runs/seed7        # continue an interrupted run exactly
-              serieslens train --model cnn --train ArrowHead_TRAIN.ts --test ArrowHead_TEST.ts --normalize series --validation-fraction 0
+              serieslens train --model cnn --train ArrowHead_TRAIN.ts --test ArrowHead_TEST.ts --normalize series \\
+                --validation-fraction 0 --epochs 1000 --batch-size 16 --lr-schedule cosine --patience 0   # UCR recipe (README)
             """)
 
     @Option(help: ArgumentHelp("Model: a name from `serieslens models` or a definition file (.json).", valueName: "name|file"))
