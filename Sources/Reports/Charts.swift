@@ -42,24 +42,29 @@ public enum ReportCharts {
     // MARK: Training
 
     /// Train and validation loss per epoch, with the best (lowest validation loss) epoch marked.
+    /// Without validation losses (a run with no validation set) only the training loss is drawn and
+    /// the marked epoch is the one with the lowest training loss, the trainer's choice then.
     public static func lossCurves(history: [EpochRecord], name: String = "loss") -> Figure {
         let title = "Loss per epoch"
         guard !history.isEmpty else { return unavailable(name: name, title: title, reason: "no training history") }
+        let hasValidation = history.allSatisfy { $0.validationLoss != nil }
+        let monitored: (EpochRecord) -> Double = { hasValidation ? $0.validationLoss! : $0.trainLoss }
         let epochs = history.map { Double($0.epoch) }
-        let losses = history.flatMap { [$0.trainLoss, $0.validationLoss] }.filter(\.isFinite)
+        let losses = history.flatMap { [$0.trainLoss, $0.validationLoss].compactMap { $0 } }.filter(\.isFinite)
         let xTicks = Ticks(covering: epochs.min()!, epochs.max()!, target: min(10, max(1, history.count)))
         let yTicks = Ticks(covering: min(0, losses.min() ?? 0), losses.max() ?? 1)
         let area = standardArea(xTicks: xTicks, yTicks: yTicks)
         var canvas = titled(title)
         area.drawAxes(on: &canvas, xLabel: "epoch", yLabel: "binary cross-entropy (nats)")
-        let best = history.min { $0.validationLoss < $1.validationLoss }!
+        let best = history.min { monitored($0) < monitored($1) }!
         canvas.line(area.x(Double(best.epoch)), area.top, area.x(Double(best.epoch)), area.bottom,
                     style: StrokeStyle(color: "#777", width: 1, dash: "1 3"))
         let bestX = area.x(Double(best.epoch))
         let labelOnLeft = bestX > area.left + area.width / 2
         canvas.text("best epoch \(best.epoch)", x: bestX + (labelOnLeft ? -4 : 4), y: area.bottom - 8,
                     anchor: labelOnLeft ? "end" : "start", size: 11, fill: "#444")
-        let series: [(String, [Double])] = [("train", history.map(\.trainLoss)), ("validation", history.map(\.validationLoss))]
+        var series: [(String, [Double])] = [("train", history.map(\.trainLoss))]
+        if hasValidation { series.append(("validation", history.map { $0.validationLoss! })) }
         for (index, (_, values)) in series.enumerated() {
             let style = SeriesPalette.style(index)
             canvas.polyline(zip(epochs, values).map { (area.x($0), area.y($1)) }, style: style)
@@ -69,7 +74,9 @@ public enum ReportCharts {
         }
         drawLegend(series.enumerated().map { LegendEntry(label: $1.0, style: SeriesPalette.style($0), marker: SeriesPalette.marker($0)) },
                    on: &canvas, x: area.right - 130, y: area.top + 8)
-        let caption = "Training and validation loss for \(history.count) epochs; dotted line: the epoch with the lowest validation loss (\(decimal3(best.validationLoss)))."
+        let caption = hasValidation
+            ? "Training and validation loss for \(history.count) epochs; dotted line: the epoch with the lowest validation loss (\(decimal3(best.validationLoss!)))."
+            : "Training loss for \(history.count) epochs (no validation set); dotted line: the epoch with the lowest training loss (\(decimal3(best.trainLoss)))."
         return Figure(name: name, title: title, caption: caption, svg: canvas.document(title: title))
     }
 

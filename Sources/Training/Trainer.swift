@@ -16,7 +16,8 @@ public enum OptimizerKind: String, Codable, Sendable, CaseIterable {
 
 /// The seed's recipe, every part a setting: mini-batch Adam on BCE-with-logits, shuffled each epoch
 /// from a seeded generator, validation loss after every epoch, early stopping with patience, and the
-/// best epoch's parameters restored at the end.
+/// best epoch's parameters restored at the end. Without a validation set the same rules apply to the
+/// epoch's mean training loss (see `MonitoredLoss`).
 public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var epochs = 15
     public var batchSize = 32
@@ -28,7 +29,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var schedule = LearningRateSchedule.constant
     /// Clip the global gradient L2 norm to this value before each update.
     public var clipGradientNorm: Double?
-    /// Epochs without a validation-loss improvement before stopping; nil trains every epoch.
+    /// Epochs without an improvement of the monitored loss before stopping; nil trains every epoch.
     public var patience: Int? = 5
     /// Seeds initialisation and batch order.
     public var seed: UInt64 = 42
@@ -38,16 +39,27 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public init() {}
 }
 
+/// The loss that chooses the best epoch and drives early stopping.
+public enum MonitoredLoss: String, Codable, Sendable {
+    /// The loss on the validation set after the epoch (eval mode).
+    case validation
+    /// Without a validation set: the epoch's mean training loss, each series' loss taken in its
+    /// mini-batch as it was trained (train mode, parameters changing through the epoch) — what
+    /// Keras' `monitor="loss"`, used by the FCN baseline (Wang et al. 2017), sees.
+    case training
+}
+
 /// One line of the training history.
 public struct EpochRecord: Codable, Sendable, Equatable {
     public var epoch: Int
     public var trainLoss: Double
-    public var validationLoss: Double
+    /// nil when training without a validation set (omitted from JSON).
+    public var validationLoss: Double?
     public var seconds: Double
     public var seriesPerSecond: Double
     public var learningRate: Double
 
-    public init(epoch: Int, trainLoss: Double, validationLoss: Double, seconds: Double, seriesPerSecond: Double, learningRate: Double) {
+    public init(epoch: Int, trainLoss: Double, validationLoss: Double?, seconds: Double, seriesPerSecond: Double, learningRate: Double) {
         self.epoch = epoch
         self.trainLoss = trainLoss
         self.validationLoss = validationLoss
@@ -61,7 +73,8 @@ public struct EpochRecord: Codable, Sendable, Equatable {
 public struct TrainingProgress: Codable, Sendable, Equatable {
     public var completedEpochs = 0
     public var bestEpoch = 0
-    public var bestValidationLoss = Double.infinity
+    /// The best epoch's monitored loss (validation, or training without a validation set).
+    public var bestLoss = Double.infinity
     public var epochsSinceImprovement = 0
     public var stoppedEarly = false
     public var history: [EpochRecord] = []
@@ -70,7 +83,9 @@ public struct TrainingProgress: Codable, Sendable, Equatable {
     public var optimizerStep = 0
 
     enum CodingKeys: String, CodingKey {
-        case completedEpochs, bestEpoch, bestValidationLoss, epochsSinceImprovement, stoppedEarly, history, random, optimizerStep
+        case completedEpochs, bestEpoch, bestLoss, epochsSinceImprovement, stoppedEarly, history, random, optimizerStep
+        /// The name of `bestLoss` in training states written before runs without validation existed.
+        case bestValidationLoss
     }
 
     init(random: SeededRandom) { self.random = random }
@@ -80,7 +95,8 @@ public struct TrainingProgress: Codable, Sendable, Equatable {
         completedEpochs = try container.decode(Int.self, forKey: .completedEpochs)
         bestEpoch = try container.decode(Int.self, forKey: .bestEpoch)
         // JSON has no infinity: a run with no finished epoch stores null.
-        bestValidationLoss = try container.decodeIfPresent(Double.self, forKey: .bestValidationLoss) ?? .infinity
+        bestLoss = try container.decodeIfPresent(Double.self, forKey: .bestLoss)
+            ?? container.decodeIfPresent(Double.self, forKey: .bestValidationLoss) ?? .infinity
         epochsSinceImprovement = try container.decode(Int.self, forKey: .epochsSinceImprovement)
         stoppedEarly = try container.decode(Bool.self, forKey: .stoppedEarly)
         history = try container.decode([EpochRecord].self, forKey: .history)
@@ -92,7 +108,7 @@ public struct TrainingProgress: Codable, Sendable, Equatable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(completedEpochs, forKey: .completedEpochs)
         try container.encode(bestEpoch, forKey: .bestEpoch)
-        try container.encode(bestValidationLoss.isFinite ? bestValidationLoss : nil, forKey: .bestValidationLoss)
+        try container.encode(bestLoss.isFinite ? bestLoss : nil, forKey: .bestLoss)
         try container.encode(epochsSinceImprovement, forKey: .epochsSinceImprovement)
         try container.encode(stoppedEarly, forKey: .stoppedEarly)
         try container.encode(history, forKey: .history)
@@ -104,7 +120,10 @@ public struct TrainingProgress: Codable, Sendable, Equatable {
 public struct TrainingResult: Sendable {
     public var history: [EpochRecord]
     public var bestEpoch: Int
-    public var bestValidationLoss: Double
+    /// Which loss chose `bestEpoch`: validation, or training when there was no validation set.
+    public var monitored: MonitoredLoss
+    /// The best epoch's monitored loss.
+    public var bestLoss: Double
     public var stoppedEarly: Bool
 }
 
@@ -174,13 +193,17 @@ public final class Trainer: @unchecked Sendable {
 
     /// Runs the remaining epochs; `onEpoch` sees each record as it completes and whether it is the
     /// new best (the caller saves checkpoints there), `onBatch` sees progress inside an epoch.
+    ///
+    /// With `validation` nil the epoch's mean training loss takes the validation loss's place: the
+    /// best epoch is the one with the lowest training loss, and `patience` counts epochs without a
+    /// lower training loss. An empty (non-nil) validation set is an error, not "no validation".
     public func train(
-        training: SeriesDataset, validation: SeriesDataset,
+        training: SeriesDataset, validation: SeriesDataset?,
         onBatch: (BatchProgress) -> Void = { _ in },
         onEpoch: (EpochRecord, _ isBest: Bool) throws -> Void = { _, _ in }
     ) throws -> TrainingResult {
         guard training.count > 0 else { throw TrainingError.emptyDataset("training") }
-        guard validation.count > 0 else { throw TrainingError.emptyDataset("validation") }
+        if let validation, validation.count == 0 { throw TrainingError.emptyDataset("validation") }
         guard model.outputCount == (training.classCount <= 2 ? 1 : training.classCount) else {
             throw TrainingError.unsupported("the model has \(model.outputCount) output(s) but the data has \(training.classCount) classes")
         }
@@ -213,18 +236,20 @@ public final class Trainer: @unchecked Sendable {
                     seriesPerSecond: Double(done) / max(elapsed, 1e-9),
                     secondsRemainingInEpoch: elapsed / Double(done) * Double(training.count - done)))
             }
-            let validationLoss = try self.loss(on: validation)
+            let trainLoss = lossSum / Double(training.count)
+            let validationLoss = try validation.map { try self.loss(on: $0) }
+            let monitoredLoss = validationLoss ?? trainLoss
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             let record = EpochRecord(
-                epoch: epoch, trainLoss: lossSum / Double(training.count), validationLoss: validationLoss,
-                seconds: seconds, seriesPerSecond: Double(training.count + validation.count) / seconds,
+                epoch: epoch, trainLoss: trainLoss, validationLoss: validationLoss,
+                seconds: seconds, seriesPerSecond: Double(training.count + (validation?.count ?? 0)) / seconds,
                 learningRate: learningRate)
             progress.history.append(record)
             progress.completedEpochs = epoch
             progress.optimizerStep = optimizer.step
-            let isBest = validationLoss < progress.bestValidationLoss
+            let isBest = monitoredLoss < progress.bestLoss
             if isBest {
-                progress.bestValidationLoss = validationLoss
+                progress.bestLoss = monitoredLoss
                 progress.bestEpoch = epoch
                 progress.epochsSinceImprovement = 0
                 bestParameters.copyValues(from: model.parameters)
@@ -238,8 +263,8 @@ public final class Trainer: @unchecked Sendable {
         }
         if progress.bestEpoch > 0 { model.parameters.copyValues(from: bestParameters) }
         return TrainingResult(
-            history: progress.history, bestEpoch: progress.bestEpoch,
-            bestValidationLoss: progress.bestValidationLoss, stoppedEarly: progress.stoppedEarly)
+            history: progress.history, bestEpoch: progress.bestEpoch, monitored: validation == nil ? .training : .validation,
+            bestLoss: progress.bestLoss, stoppedEarly: progress.stoppedEarly)
     }
 
     /// One optimizer step on the series at `indices`; returns the batch's mean loss.

@@ -83,14 +83,15 @@ struct CompareCommand: ParsableCommand {
 
     struct DataSource {
         var name: String
-        var load: (UInt64) throws -> (train: SeriesDataset, validation: SeriesDataset, test: SeriesDataset)
+        var load: (UInt64) throws -> (train: SeriesDataset, validation: SeriesDataset?, test: SeriesDataset)
     }
 
     private func sources() throws -> [DataSource] {
         let method = NormalizationMethod(rawValue: normalize)!
-        func normalised(_ parts: (SeriesDataset, SeriesDataset, SeriesDataset)) throws -> (train: SeriesDataset, validation: SeriesDataset, test: SeriesDataset) {
+        let fraction = recipe.validationFraction
+        func normalised(_ parts: (SeriesDataset, SeriesDataset?, SeriesDataset)) throws -> (train: SeriesDataset, validation: SeriesDataset?, test: SeriesDataset) {
             let normalizer = Normalizer.fit(method, on: parts.0)
-            return (try normalizer.apply(to: parts.0), try normalizer.apply(to: parts.1), try normalizer.apply(to: parts.2))
+            return (try normalizer.apply(to: parts.0), try parts.1.map { try normalizer.apply(to: $0) }, try normalizer.apply(to: parts.2))
         }
         if !datasets.isEmpty {
             return try datasets.map { spec in
@@ -100,12 +101,8 @@ struct CompareCommand: ParsableCommand {
                 let train = try SeriesDataset.load(path: files[0])
                 let test = try files.count > 1 ? SeriesDataset.load(path: files[1], options: LoadOptions(classNames: train.classNames)) : nil
                 return DataSource(name: parts[0]) { seed in
-                    if let test {
-                        let (fit, validation) = try train.carvingValidation(fraction: 0.15, seed: seed)
-                        return try normalised((fit, validation, test.length == train.length ? test : test.padded(toLength: train.length)))
-                    }
-                    let split = try train.stratifiedSplit(SplitFractions(), seed: seed)
-                    return try normalised((split.train, split.validation, split.test))
+                    let padded = test.map { $0.length == train.length ? $0 : $0.padded(toLength: train.length) }
+                    return try normalised(trainingSplits(train, test: padded, validationFraction: fraction, seed: seed))
                 }
             }
         }
@@ -113,8 +110,7 @@ struct CompareCommand: ParsableCommand {
             let options = try SyntheticOptions.parse(["--samples", "\(samples)", "--length", "\(length)", "--kind", String(name), "--channels", channels])
             _ = try options.configuration(seed: 0)
             return DataSource(name: String(name)) { seed in
-                let split = try options.configuration(seed: seed).generate().stratifiedSplit(SplitFractions(), seed: seed)
-                return try normalised((split.train, split.validation, split.test))
+                return try normalised(trainingSplits(options.configuration(seed: seed).generate(), test: nil, validationFraction: fraction, seed: seed))
             }
         }
     }
@@ -131,7 +127,7 @@ struct CompareCommand: ParsableCommand {
         let total = modelNames.count * sources.count * seeds
         for source in sources {
             for seed in 1...UInt64(seeds) {
-                var cached: (train: SeriesDataset, validation: SeriesDataset, test: SeriesDataset)?
+                var cached: (train: SeriesDataset, validation: SeriesDataset?, test: SeriesDataset)?
                 for model in modelNames {
                     let runDirectory = directory.appendingPathComponent("\(URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent)/\(source.name)/seed\(seed)")
                     let resultURL = runDirectory.appendingPathComponent("result.json")
@@ -165,7 +161,7 @@ struct CompareCommand: ParsableCommand {
     }
 
     private func execute(model: String, data: String, seed: UInt64,
-                         split: (train: SeriesDataset, validation: SeriesDataset, test: SeriesDataset), directory: URL) throws -> ComparisonRun {
+                         split: (train: SeriesDataset, validation: SeriesDataset?, test: SeriesDataset), directory: URL) throws -> ComparisonRun {
         let classifier: SequentialClassifier<Float> = try ModelCatalog.make(
             model, inputChannels: split.train.channels, classCount: split.train.classCount, length: split.train.length)
         classifier.initialize(seed: seed)

@@ -73,26 +73,52 @@ struct DataOptions: ParsableArguments {
         return (train, test)
     }
 
-    /// Train, validation and test sets ready for training. With `--test`, validation is carved
-    /// (stratified) from the training file; without, the training file is split 0.70/0.15/0.15
-    /// (stratified). The normaliser is fitted on the training part only and applied to all three;
-    /// store it in the checkpoint so evaluation applies the same statistics.
+    /// Train, validation and test sets ready for training (see `trainingSplits`). The normaliser is
+    /// fitted on the training part only and applied to all parts; store it in the checkpoint so
+    /// evaluation applies the same statistics.
     func loadSplits(validationFraction: Double = 0.15, seed: UInt64) throws
-        -> (train: SeriesDataset, validation: SeriesDataset, test: SeriesDataset, normalizer: Normalizer)
+        -> (train: SeriesDataset, validation: SeriesDataset?, test: SeriesDataset, normalizer: Normalizer)
     {
         let files = try loadFiles()
-        let train: SeriesDataset, validation: SeriesDataset, test: SeriesDataset
-        if let fileTest = files.test {
-            (train, validation) = try files.train.carvingValidation(fraction: validationFraction, seed: seed)
-            test = fileTest
-        } else {
-            let split = try files.train.stratifiedSplit(
-                SplitFractions(train: 1 - 2 * validationFraction, validation: validationFraction, test: validationFraction), seed: seed)
-            (train, validation, test) = (split.train, split.validation, split.test)
-        }
+        let (train, validation, test) = try trainingSplits(files.train, test: files.test, validationFraction: validationFraction, seed: seed)
         let normalizer = Normalizer.fit(try normalizationMethod(), on: train)
-        return (try normalizer.apply(to: train), try normalizer.apply(to: validation), try normalizer.apply(to: test), normalizer)
+        return (try normalizer.apply(to: train), try validation.map { try normalizer.apply(to: $0) }, try normalizer.apply(to: test), normalizer)
     }
+}
+
+/// The share of the data that becomes the test set when there is no separate test file.
+let heldOutTestFraction = 0.15
+
+/// Splits `data` for training. With a separate `test` set, a stratified validation set of
+/// `validationFraction` is carved from `data` (`carvingValidation`); without one, `data` is split
+/// stratified into train / validation (`validationFraction`) / test (0.15), so the default 0.15
+/// gives 0.70/0.15/0.15. A fraction of 0 means no validation set (nil). A fraction outside [0, 1)
+/// (below 0.85 without a test file), or one that rounds to no validation series, is a one-line error.
+func trainingSplits(_ data: SeriesDataset, test: SeriesDataset?, validationFraction: Double, seed: UInt64) throws
+    -> (train: SeriesDataset, validation: SeriesDataset?, test: SeriesDataset)
+{
+    let fraction = validationFraction
+    guard fraction >= 0, fraction < 1 else {
+        throw ValidationError("--validation-fraction must be at least 0 and below 1, got \(fraction)")
+    }
+    let train: SeriesDataset, validation: SeriesDataset
+    if let test {
+        if fraction == 0 { return (data, nil, test) }
+        (train, validation) = try data.carvingValidation(fraction: fraction, seed: seed)
+        if validation.count == 0 {
+            throw ValidationError("--validation-fraction \(fraction) leaves no validation series (\(data.count) training series in \(data.classCount) classes); pass a larger fraction, or 0 to train without validation")
+        }
+        return (train, validation, test)
+    }
+    guard fraction + heldOutTestFraction < 1 else {
+        throw ValidationError("--validation-fraction must be below \(1 - heldOutTestFraction) when \(heldOutTestFraction) of the data is also held out as the test set (no --test file), got \(fraction)")
+    }
+    let split = try data.stratifiedSplit(
+        SplitFractions(train: 1 - fraction - heldOutTestFraction, validation: fraction, test: heldOutTestFraction), seed: seed)
+    if fraction > 0 && split.validation.count == 0 {
+        throw ValidationError("--validation-fraction \(fraction) leaves no validation series (\(data.count) series in \(data.classCount) classes); pass a larger fraction, or 0 to train without validation")
+    }
+    return (split.train, fraction == 0 ? nil : split.validation, split.test)
 }
 
 /// Prints `error` as one line on standard error and returns the exit code to throw. Every command

@@ -6,8 +6,15 @@ struct RecipeOptions: ParsableArguments {
     @Option(help: "Maximum number of epochs.")
     var epochs = 15
 
-    @Option(help: "Stop after this many epochs without a validation-loss improvement (0: never).")
+    @Option(help: "Stop after this many epochs without a validation-loss improvement (training loss with --validation-fraction 0; 0: never).")
     var patience = 5
+
+    @Option(help: ArgumentHelp("""
+        Share of the training data held out (stratified per class) as the validation set that picks the best epoch \
+        and drives --patience. 0: no validation set, train on all of it; the best epoch is then the one with the \
+        lowest mean training loss, and --patience counts epochs without a lower training loss.
+        """, valueName: "fraction"))
+    var validationFraction = 0.15
 
     @Option(help: "Series per mini-batch.")
     var batchSize = 32
@@ -61,7 +68,8 @@ struct RecipeOptions: ParsableArguments {
     /// Settings lines for reports.
     var settings: [String: String] {
         var lines = ["batch size": "\(batchSize)", "optimizer": "\(optimizer), lr \(lr), \(lrSchedule)",
-                     "epochs": "up to \(epochs) (patience \(patience))"]
+                     "epochs": "up to \(epochs) (patience \(patience))",
+                     "validation": validationFraction == 0 ? "none (best epoch by training loss)" : "\(validationFraction) of the training data"]
         if weightDecay > 0 { lines["weight decay"] = "\(weightDecay)" }
         if let clipGradNorm { lines["gradient clipping"] = "\(clipGradNorm)" }
         return lines

@@ -10,11 +10,15 @@ enum RunFiles {
         try AtomicFile.write(try encoder.encode(value), to: url)
     }
 
+    /// history.json (records without a validation loss omit the key) and history.csv, whose
+    /// `val_loss` column is left out when the run has no validation set.
     static func writeHistory(_ history: [EpochRecord], to directory: URL) throws {
         try writeJSON(history, to: directory.appendingPathComponent("history.json"))
-        var csv = "epoch,train_loss,val_loss,seconds,series_per_second\n"
+        let hasValidation = history.contains { $0.validationLoss != nil }
+        var csv = hasValidation ? "epoch,train_loss,val_loss,seconds,series_per_second\n" : "epoch,train_loss,seconds,series_per_second\n"
         for record in history {
-            csv += "\(record.epoch),\(record.trainLoss),\(record.validationLoss),\(record.seconds),\(record.seriesPerSecond)\n"
+            let validation = hasValidation ? "\(record.validationLoss.map { "\($0)" } ?? ""),": ""
+            csv += "\(record.epoch),\(record.trainLoss),\(validation)\(record.seconds),\(record.seriesPerSecond)\n"
         }
         try AtomicFile.write(csv, to: directory.appendingPathComponent("history.csv"))
     }

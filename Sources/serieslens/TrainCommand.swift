@@ -13,7 +13,10 @@ struct TrainCommand: ParsableCommand {
         discussion: """
             Without --train the data is the seed's synthetic task: sine series (T=500, freq U(1,4), amp
             U(1,10)), half of them with a flat anomaly, split 70/15/15 (stratified). With --train FILE
-            (and optionally --test FILE) the data comes from files; see docs/FORMATS.md.
+            (and optionally --test FILE) the data comes from files; see docs/FORMATS.md. The validation
+            share is --validation-fraction (of the --train file when --test is given); with 0 there is
+            no validation set and the epoch with the lowest training loss is kept (as in the FCN
+            baseline of Wang et al. 2017), which suits small archives such as UCR's.
 
             Writes DIR/model.safetensors (best epoch so far; PyTorch state_dict names), after every
             epoch DIR/last.safetensors (parameters, optimizer and generator state for --resume),
@@ -26,6 +29,8 @@ struct TrainCommand: ParsableCommand {
               serieslens train --kind noise --channels sine,cosine
               serieslens train --optimizer adamw --weight-decay 0.01 --lr-schedule onecycle --lr 0.01
               serieslens train --resume runs/seed7        # continue an interrupted run exactly
+              serieslens train --model cnn --train ArrowHead_TRAIN.ts --test ArrowHead_TEST.ts --normalize series \\
+                --validation-fraction 0 --epochs 1000 --batch-size 16 --lr-schedule cosine --patience 0   # UCR recipe (README)
             """)
 
     @Option(help: ArgumentHelp("Model: a name from `serieslens models` or a definition file (.json).", valueName: "name|file"))
@@ -74,16 +79,16 @@ struct TrainCommand: ParsableCommand {
         Array(CommandLine.arguments.dropFirst().drop { $0 != "train" }.dropFirst())
     }
 
-    private func loadData() throws -> (train: SeriesDataset, validation: SeriesDataset, test: SeriesDataset, normalizer: Normalizer, description: String) {
+    private func loadData() throws -> (train: SeriesDataset, validation: SeriesDataset?, test: SeriesDataset, normalizer: Normalizer, description: String) {
         if data.trainPath != nil {
-            let splits = try data.loadSplits(seed: seed)
+            let splits = try data.loadSplits(validationFraction: recipe.validationFraction, seed: seed)
             return (splits.train, splits.validation, splits.test, splits.normalizer, "files \(data.trainPath!)\(data.testPath.map { " + \($0)" } ?? "")")
         }
         let configuration = try synthetic.configuration(seed: seed)
         let dataset = try configuration.generate()
-        let split = try dataset.stratifiedSplit(SplitFractions(), seed: seed)
+        let split = try trainingSplits(dataset, test: nil, validationFraction: recipe.validationFraction, seed: seed)
         let normalizer = Normalizer.fit(try data.normalizationMethod(), on: split.train)
-        return (try normalizer.apply(to: split.train), try normalizer.apply(to: split.validation), try normalizer.apply(to: split.test), normalizer,
+        return (try normalizer.apply(to: split.train), try split.validation.map { try normalizer.apply(to: $0) }, try normalizer.apply(to: split.test), normalizer,
                 synthetic.summary(configuration))
     }
 
@@ -102,7 +107,7 @@ struct TrainCommand: ParsableCommand {
             print("resuming \(directory.path) after epoch \(trainer.progress.completedEpochs)")
         }
         print("\(model): \(classifier.parameters.count) parameters; data: \(description)")
-        print("train \(train.count), validation \(validation.count), test \(test.count); batch \(recipe.batchSize), \(recipe.optimizer) lr \(recipe.lr) (\(recipe.lrSchedule)), up to \(epochs) epochs, patience \(recipe.patience); threads \(recipe.threads)")
+        print("train \(train.count), validation \(validation.map { "\($0.count)" } ?? "none (best epoch by training loss)"), test \(test.count); batch \(recipe.batchSize), \(recipe.optimizer) lr \(recipe.lr) (\(recipe.lrSchedule)), up to \(epochs) epochs, patience \(recipe.patience); threads \(recipe.threads)")
         fflush(nil)
 
         let metadata = CheckpointMetadata(
@@ -117,8 +122,9 @@ struct TrainCommand: ParsableCommand {
             fflush(nil)
         }, onEpoch: { record, isBest in
             if interactive { print("\r\u{1B}[K", terminator: "") }
-            print(String(format: "epoch %3d/%d  train loss %.4f  val loss %.4f  %6.2f s  %7.0f series/s%@",
-                         record.epoch, epochs, record.trainLoss, record.validationLoss, record.seconds, record.seriesPerSecond,
+            let validationText = record.validationLoss.map { String(format: "  val loss %.4f", $0) } ?? ""
+            print(String(format: "epoch %3d/%d  train loss %.4f%@  %6.2f s  %7.0f series/s%@",
+                         record.epoch, epochs, record.trainLoss, validationText, record.seconds, record.seriesPerSecond,
                          isBest ? "  *" : ""))
             fflush(nil)  // show each epoch as it ends, also when stdout is a pipe
             var bestMetadata = metadata
@@ -129,7 +135,8 @@ struct TrainCommand: ParsableCommand {
             try Checkpoint.saveTrainingState(trainer, metadata: bestMetadata, arguments: arguments, to: directory.appendingPathComponent("last.safetensors"))
             try RunFiles.writeHistory(trainer.progress.history, to: directory)
         })
-        print("best epoch \(result.bestEpoch) (val loss \(String(format: "%.4f", result.bestValidationLoss)))\(result.stoppedEarly ? ", stopped early" : "")")
+        let monitored = result.monitored == .validation ? "val loss" : "train loss"
+        print("best epoch \(result.bestEpoch) (\(monitored) \(String(format: "%.4f", result.bestLoss)))\(result.stoppedEarly ? ", stopped early" : "")")
 
         let predictions = try Predictor(model: classifier).predict(test, importance: true)
         let report = try RunReport.classification(probabilities: predictions.probabilities, labels: test.labels, classNames: train.classNames)

@@ -51,8 +51,7 @@ import Testing
     }
 
     @Test func trainsFromUCRFiles() throws {
-        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("DatasetsTests/Fixtures/ucr/GunPoint")
+        let fixtures = Self.gunPointFixtures
         let directory = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let result = try Self.run([
@@ -62,6 +61,70 @@ import Testing
         ])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(result.stdout.contains("test set (150 series)"), "\(result.stdout)")
+    }
+
+    static var gunPointFixtures: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("DatasetsTests/Fixtures/ucr/GunPoint")
+    }
+
+    /// --validation-fraction 0: all 50 training series are trained on, the epoch with the lowest
+    /// training loss is kept, and the files say so without a validation column or a NaN.
+    @Test func trainsWithoutValidationSet() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try Self.run([
+            "train", "--model", "cnn", "--train", Self.gunPointFixtures.appendingPathComponent("GunPoint_TRAIN.ts").path,
+            "--test", Self.gunPointFixtures.appendingPathComponent("GunPoint_TEST.ts").path, "--normalize", "series",
+            "--validation-fraction", "0", "--epochs", "3", "--batch-size", "16", "--out", directory.path,
+        ])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.stdout.contains("train 50, validation none"), "\(result.stdout)")
+        #expect(result.stdout.contains("best epoch ") && result.stdout.contains("(train loss "), "\(result.stdout)")
+        #expect(!result.stdout.contains("val loss"), "\(result.stdout)")
+        for file in ["model.safetensors", "last.safetensors", "history.csv", "history.json", "metrics.json", "report.html", "figures/loss.svg"] {
+            #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path), "\(file) missing")
+        }
+        let csv = try String(contentsOf: directory.appendingPathComponent("history.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(csv.first == "epoch,train_loss,seconds,series_per_second" && csv.count == 4, "\(csv)")
+        let history = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("history.json"))) as? [[String: Any]])
+        #expect(history.count == 3 && history.allSatisfy { $0["validationLoss"] == nil && $0["trainLoss"] is Double })
+        for file in ["metrics.json", "history.json"] {
+            let text = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+            #expect(!text.lowercased().contains("nan") && !text.lowercased().contains("inf"), "\(file): \(text.prefix(400))")
+            #expect((try? JSONSerialization.jsonObject(with: Data(text.utf8))) != nil, "\(file) is not JSON")
+        }
+        let metrics = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("metrics.json"))) as? [String: Any])
+        #expect(metrics.description.contains("accuracy"), "\(metrics)")
+        let evaluated = try Self.run(["evaluate", "--checkpoint", directory.appendingPathComponent("model.safetensors").path,
+                                      "--data", Self.gunPointFixtures.appendingPathComponent("GunPoint_TEST.ts").path])
+        #expect(evaluated.status == 0, "\(evaluated.stderr)")
+    }
+
+    /// Fractions outside [0, 1), one that leaves no validation series (round(24·0.01) = 0 in both
+    /// GunPoint classes), and one that leaves no room for the held-out test share: one line, exit 1.
+    @Test(arguments: [
+        (["--validation-fraction", "1"], true, "must be at least 0 and below 1, got 1.0"),
+        (["--validation-fraction=-0.1"], true, "must be at least 0 and below 1, got -0.1"),
+        (["--validation-fraction", "0.01"], true, "--validation-fraction 0.01 leaves no validation series"),
+        (["--validation-fraction", "0.9"], false, "must be below 0.85 when 0.15 of the data is also held out"),
+    ])
+    func invalidValidationFractionIsOneLine(options: [String], withTestFile: Bool, message: String) throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var arguments = ["train", "--model", "cnn", "--train", Self.gunPointFixtures.appendingPathComponent("GunPoint_TRAIN.ts").path,
+                         "--epochs", "1", "--out", directory.path] + options
+        if withTestFile { arguments += ["--test", Self.gunPointFixtures.appendingPathComponent("GunPoint_TEST.ts").path] }
+        let result = try Self.run(arguments)
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("error: ") && result.stderr.contains(message), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path), "a failed run wrote files")
+
+        let compared = try Self.run(["compare", "--models", "cnn", "--kinds", "flat", "--seeds", "1", "--epochs", "1",
+                                     "--samples", "40", "--length", "20", "--out", directory.path, "--validation-fraction=1.5"])
+        #expect(compared.status == 1 && compared.stderr.split(separator: "\n").count == 1, "\(compared.stderr)")
+        #expect(compared.stderr.contains("--validation-fraction must be at least 0 and below 1, got 1.5"), "\(compared.stderr)")
     }
 
     @Test func badInputGivesOneLineAndNonZeroExit() throws {
@@ -123,11 +186,13 @@ import Testing
     }
 
     /// A run killed mid-training (SIGKILL, at an arbitrary moment) resumes from last.safetensors
-    /// and ends with the same metrics.json, to the byte, as the run that was never interrupted.
-    @Test func killedRunResumesToTheSameMetrics() throws {
+    /// and ends with the same metrics.json, to the byte, as the run that was never interrupted —
+    /// also without a validation set.
+    @Test(arguments: [[String](), ["--validation-fraction", "0"]])
+    func killedRunResumesToTheSameMetrics(extraOptions: [String]) throws {
         let reference = Self.temporaryDirectory(), killed = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: reference); try? FileManager.default.removeItem(at: killed) }
-        let options = ["--epochs", "6", "--samples", "400", "--length", "60", "--seed", "2", "--patience", "0", "--lr-schedule", "cosine"]
+        let options = ["--epochs", "6", "--samples", "400", "--length", "60", "--seed", "2", "--patience", "0", "--lr-schedule", "cosine"] + extraOptions
         let complete = try Self.run(["train"] + options + ["--out", reference.path])
         #expect(complete.status == 0, "stderr: \(complete.stderr)")
 
@@ -153,6 +218,12 @@ import Testing
         let a = try Data(contentsOf: reference.appendingPathComponent("metrics.json"))
         let b = try Data(contentsOf: killed.appendingPathComponent("metrics.json"))
         #expect(a == b)
+        // The losses (not the timings) of every epoch agree too.
+        func losses(_ directory: URL) throws -> [String] {
+            try String(contentsOf: directory.appendingPathComponent("history.csv"), encoding: .utf8).split(separator: "\n")
+                .map { $0.split(separator: ",").prefix(extraOptions.isEmpty ? 3 : 2).joined(separator: ",") }
+        }
+        #expect(try losses(reference) == losses(killed))
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: killed.path).filter { $0.hasPrefix(".") }
         #expect(leftovers.isEmpty || leftovers.allSatisfy { $0.contains(".tmp-") }, "\(leftovers)")
     }

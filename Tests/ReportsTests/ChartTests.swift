@@ -72,6 +72,19 @@ import Training
         #expect(try WellFormedXML.check(figure.svg))
     }
 
+    /// A run without a validation set: one curve, and the marked epoch is the lowest training loss.
+    @Test func lossCurveWithoutValidationMarksTheLowestTrainingLoss() throws {
+        let history = [(1, 0.7), (2, 0.3), (3, 0.4)].map {
+            EpochRecord(epoch: $0.0, trainLoss: $0.1, validationLoss: nil, seconds: 1, seriesPerSecond: 100, learningRate: 1e-3)
+        }
+        let figure = ReportCharts.lossCurves(history: history)
+        #expect(figure.svg.contains("best epoch 2"))
+        #expect(figure.svg.components(separatedBy: "<polyline").count - 1 == 1)
+        #expect(!figure.svg.contains(">validation<"))
+        #expect(figure.caption.contains("lowest training loss (0.300)"), "\(figure.caption)")
+        #expect(try WellFormedXML.check(figure.svg))
+    }
+
     func score(_ index: Int, _ group: String, mass: Double?, entropy: Double?) -> SeriesExplanationScore {
         let decoder = JSONDecoder()
         var fields: [String: Any] = ["index": index, "group": group, "label": group == "normal" ? 0 : 1, "length": 10, "anomalyLength": group == "normal" ? 0 : 2]

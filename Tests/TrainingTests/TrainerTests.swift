@@ -29,7 +29,7 @@ import Testing
         configuration.threads = 2
         let result = try Trainer(model: model, configuration: configuration).train(training: train, validation: validation)
         #expect(result.history.count >= 1)
-        #expect(result.bestValidationLoss < result.history[0].trainLoss, "validation loss never went below the first epoch's training loss")
+        #expect(result.bestLoss < result.history[0].trainLoss, "validation loss never went below the first epoch's training loss")
         let predictions = try Predictor(model: model).predict(test, importance: true)
         let correct = zip(predictions.probabilities, test.labels).filter { ($0 >= 0.5 ? 1 : 0) == $1 }.count
         let accuracy = Double(correct) / Double(test.count)
@@ -53,7 +53,7 @@ import Testing
             configuration.seed = 9
             configuration.threads = 2
             let result = try Trainer(model: model, configuration: configuration).train(training: split.train, validation: split.validation)
-            return (result.history.flatMap { [$0.trainLoss, $0.validationLoss] }, model.parameters.values.array)
+            return (result.history.flatMap { [$0.trainLoss, $0.validationLoss!] }, model.parameters.values.array)
         }
         let first = try run(), second = try run()
         #expect(first.0 == second.0)
@@ -70,21 +70,49 @@ import Testing
         configuration.learningRate = 0.05  // large enough to overshoot and trigger the patience
         let trainer = Trainer(model: model, configuration: configuration)
         let result = try trainer.train(training: split.train, validation: split.validation)
-        let best = result.history.min { $0.validationLoss < $1.validationLoss }!
+        let best = result.history.min { $0.validationLoss! < $1.validationLoss! }!
         #expect(result.bestEpoch == best.epoch)
         if result.stoppedEarly { #expect(result.history.count == result.bestEpoch + 2) }
-        #expect(abs(try trainer.loss(on: split.validation) - best.validationLoss) < 1e-9, "restored parameters do not give the best validation loss")
+        #expect(abs(try trainer.loss(on: split.validation) - best.validationLoss!) < 1e-9, "restored parameters do not give the best validation loss")
+    }
+
+    /// Without a validation set the mean training loss of each epoch chooses the best epoch and
+    /// drives the patience; the history has no validation losses. An empty set is still an error.
+    @Test func trainsWithoutAValidationSet() throws {
+        let split = try Self.syntheticSplit(count: 100, length: 20, seed: 6)
+        let model: SequentialClassifier<Float> = try ModelCatalog.make("cnn", inputChannels: 1)
+        model.initialize(seed: 2)
+        var configuration = TrainingConfiguration()
+        configuration.epochs = 12
+        configuration.patience = 2
+        configuration.batchSize = 16
+        configuration.learningRate = 0.05  // large enough for the training loss to rise now and then
+        configuration.seed = 2
+        let trainer = Trainer(model: model, configuration: configuration)
+        let result = try trainer.train(training: split.train, validation: nil)
+        #expect(result.monitored == .training)
+        #expect(result.history.allSatisfy { $0.validationLoss == nil })
+        let best = result.history.min { $0.trainLoss < $1.trainLoss }!
+        #expect(result.bestEpoch == best.epoch && result.bestLoss == best.trainLoss)
+        if result.stoppedEarly { #expect(result.history.count == result.bestEpoch + 2) }
+        #expect(model.parameters.values.array == trainer.bestParameters.values.array, "the best epoch's parameters were not restored")
+
+        let empty = split.validation.subset([])
+        #expect(throws: TrainingError.emptyDataset("validation")) {
+            try Trainer(model: model, configuration: configuration).train(training: split.train, validation: empty)
+        }
     }
 
     struct SimulatedCrash: Error {}
 
     /// A run interrupted after epoch 2 and resumed from its training-state file ends with exactly
     /// the parameters and history losses of the run that was never interrupted.
-    @Test(arguments: [OptimizerKind.adam, .sgd])
-    func resumeIsBitIdentical(optimizer: OptimizerKind) throws {
+    @Test(arguments: [(OptimizerKind.adam, true), (.sgd, true), (.adam, false)])
+    func resumeIsBitIdentical(optimizer: OptimizerKind, withValidation: Bool) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("resume-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let split = try Self.syntheticSplit(count: 100, length: 20, seed: 8)
+        let validation = withValidation ? split.validation : nil
         var configuration = TrainingConfiguration()
         configuration.epochs = 4
         configuration.patience = nil
@@ -98,13 +126,13 @@ import Testing
             return Trainer(model: model, configuration: configuration)
         }
         let uninterrupted = try freshTrainer()
-        let expected = try uninterrupted.train(training: split.train, validation: split.validation)
+        let expected = try uninterrupted.train(training: split.train, validation: validation)
 
         let url = directory.appendingPathComponent("last.safetensors")
         let metadata = CheckpointMetadata(model: "bilstm-attention", inputChannels: 1, length: 20, classNames: ["normal", "anomalous"])
         let interrupted = try freshTrainer()
         #expect(throws: SimulatedCrash.self) {
-            try interrupted.train(training: split.train, validation: split.validation, onEpoch: { record, _ in
+            try interrupted.train(training: split.train, validation: validation, onEpoch: { record, _ in
                 try Checkpoint.saveTrainingState(interrupted, metadata: metadata, arguments: ["--epochs", "4"], to: url)
                 if record.epoch == 2 { throw SimulatedCrash() }
             })
@@ -114,9 +142,10 @@ import Testing
         #expect(state.progress.completedEpochs == 2)
         let resumed = try freshTrainer()
         try Checkpoint.restore(resumed, from: state)
-        let result = try resumed.train(training: split.train, validation: split.validation)
+        let result = try resumed.train(training: split.train, validation: validation)
         #expect(result.history.map(\.trainLoss) == expected.history.map(\.trainLoss))
         #expect(result.history.map(\.validationLoss) == expected.history.map(\.validationLoss))
+        #expect(result.bestEpoch == expected.bestEpoch && result.bestLoss == expected.bestLoss)
         #expect(resumed.model.parameters.values.array == uninterrupted.model.parameters.values.array)
     }
 
