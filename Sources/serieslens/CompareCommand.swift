@@ -24,6 +24,9 @@ struct ComparisonRun: Codable {
     var inferenceSeriesPerSecond: Double
     var history: [EpochRecord]
     var explanation: [SeriesExplanationScore]?
+    /// The recipe and data settings the run was trained with; a finished run is reused only when they
+    /// match the current command's, so changing an option never silently mixes old results in.
+    var settings: [String: String]?
 }
 
 struct CompareCommand: ParsableCommand {
@@ -83,6 +86,8 @@ struct CompareCommand: ParsableCommand {
 
     struct DataSource {
         var name: String
+        /// Everything about the data that changes a run's result, for `ComparisonRun.settings`.
+        var description: String
         var load: (UInt64) throws -> (train: SeriesDataset, validation: SeriesDataset?, test: SeriesDataset)
     }
 
@@ -100,7 +105,7 @@ struct CompareCommand: ParsableCommand {
                 let files = parts[1].split(separator: ":", maxSplits: 1).map(String.init)
                 let train = try SeriesDataset.load(path: files[0])
                 let test = try files.count > 1 ? SeriesDataset.load(path: files[1], options: LoadOptions(classNames: train.classNames)) : nil
-                return DataSource(name: parts[0]) { seed in
+                return DataSource(name: parts[0], description: parts[1]) { seed in
                     let padded = test.map { $0.length == train.length ? $0 : $0.padded(toLength: train.length) }
                     return try normalised(trainingSplits(train, test: padded, validationFraction: fraction, seed: seed))
                 }
@@ -109,7 +114,8 @@ struct CompareCommand: ParsableCommand {
         return try kinds.split(separator: ",").map { name in
             let options = try SyntheticOptions.parse(["--samples", "\(samples)", "--length", "\(length)", "--kind", String(name), "--channels", channels])
             _ = try options.configuration(seed: 0)
-            return DataSource(name: String(name)) { seed in
+            let description = "synthetic \(name), \(samples) series, length \(length), channels \(channels)"
+            return DataSource(name: String(name), description: description) { seed in
                 return try normalised(trainingSplits(options.configuration(seed: seed).generate(), test: nil, validationFraction: fraction, seed: seed))
             }
         }
@@ -131,13 +137,16 @@ struct CompareCommand: ParsableCommand {
                 for model in modelNames {
                     let runDirectory = directory.appendingPathComponent("\(URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent)/\(source.name)/seed\(seed)")
                     let resultURL = runDirectory.appendingPathComponent("result.json")
+                    let settings = runSettings(source)
                     if let data = try? Data(contentsOf: resultURL), let previous = try? JSONDecoder().decode(ComparisonRun.self, from: data) {
+                        try Self.checkReusable(previous.settings, current: settings, at: resultURL)
                         runs.append(previous)
                         print("[\(runs.count)/\(total)] \(model) · \(source.name) · seed \(seed): reused \(resultURL.path)")
                         continue
                     }
                     if cached == nil { cached = try source.load(seed) }
-                    let run = try execute(model: model, data: source.name, seed: seed, split: cached!, directory: runDirectory)
+                    var run = try execute(model: model, data: source.name, seed: seed, split: cached!, directory: runDirectory)
+                    run.settings = settings
                     try RunFiles.writeJSON(run, to: resultURL)
                     runs.append(run)
                     print("[\(runs.count)/\(total)] \(model) · \(source.name) · seed \(seed): accuracy \(run.accuracy.map { String(format: "%.3f", $0) } ?? "—"), \(String(format: "%.1f", run.trainingSeconds)) s")
@@ -158,6 +167,20 @@ struct CompareCommand: ParsableCommand {
             models: table.reportRows())
         let written = try HTMLReport.write(HTMLReport.render(report), to: directory)
         print("wrote \(directory.path)/comparison.json, comparison.csv, comparison.md, \(written.html.lastPathComponent)")
+    }
+
+    private func runSettings(_ source: DataSource) -> [String: String] {
+        recipe.settings.merging(["data": source.description, "normalisation": normalize]) { $1 }
+    }
+
+    /// Refuses to mix a finished run trained with other settings into this comparison.
+    static func checkReusable(_ previous: [String: String]?, current: [String: String], at url: URL) throws {
+        guard previous != current else { return }
+        let changed = Set(current.keys).union(previous?.keys ?? [:].keys).sorted().filter { previous?[$0] != current[$0] }
+        let detail = previous == nil ? "settings not recorded" : changed.map {
+            "\($0): \(previous?[$0] ?? "—") → \(current[$0] ?? "—")"
+        }.joined(separator: "; ")
+        throw ValidationError("\(url.path) was trained with other settings (\(detail)); use another --out or remove that run to retrain it")
     }
 
     private func execute(model: String, data: String, seed: UInt64,

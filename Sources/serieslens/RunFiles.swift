@@ -15,10 +15,10 @@ enum RunFiles {
     static func writeHistory(_ history: [EpochRecord], to directory: URL) throws {
         try writeJSON(history, to: directory.appendingPathComponent("history.json"))
         let hasValidation = history.contains { $0.validationLoss != nil }
-        var csv = hasValidation ? "epoch,train_loss,val_loss,seconds,series_per_second\n" : "epoch,train_loss,seconds,series_per_second\n"
+        var csv = "epoch,train_loss," + (hasValidation ? "val_loss," : "") + "seconds,series_per_second,learning_rate\n"
         for record in history {
             let validation = hasValidation ? "\(record.validationLoss.map { "\($0)" } ?? ""),": ""
-            csv += "\(record.epoch),\(record.trainLoss),\(validation)\(record.seconds),\(record.seriesPerSecond)\n"
+            csv += "\(record.epoch),\(record.trainLoss),\(validation)\(record.seconds),\(record.seriesPerSecond),\(record.learningRate)\n"
         }
         try AtomicFile.write(csv, to: directory.appendingPathComponent("history.csv"))
     }

@@ -86,7 +86,7 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path), "\(file) missing")
         }
         let csv = try String(contentsOf: directory.appendingPathComponent("history.csv"), encoding: .utf8).split(separator: "\n")
-        #expect(csv.first == "epoch,train_loss,seconds,series_per_second" && csv.count == 4, "\(csv)")
+        #expect(csv.first == "epoch,train_loss,seconds,series_per_second,learning_rate" && csv.count == 4, "\(csv)")
         let history = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("history.json"))) as? [[String: Any]])
         #expect(history.count == 3 && history.allSatisfy { $0["validationLoss"] == nil && $0["trainLoss"] is Double })
         for file in ["metrics.json", "history.json"] {
@@ -315,6 +315,12 @@ import Testing
         #expect(second.stdout.components(separatedBy: ": reused ").count - 1 == 20, "\(second.stdout)")
         let table = { (text: String) in text.components(separatedBy: "\nmodel ").last ?? "" }
         #expect(table(first.stdout).split(separator: "\n").first == table(second.stdout).split(separator: "\n").first)
+        // Another learning rate must not reuse (and must not overwrite) the runs trained with the first.
+        let before = try Data(contentsOf: directory.appendingPathComponent("cnn/flat/seed1/result.json"))
+        let changed = try Self.run(arguments + ["--lr", "0.01"])
+        #expect(changed.status == 1 && changed.stderr.split(separator: "\n").count == 1, "\(changed.stderr)")
+        #expect(changed.stderr.contains("result.json was trained with other settings (optimizer: adam, lr 0.001"), "\(changed.stderr)")
+        #expect(try Data(contentsOf: directory.appendingPathComponent("cnn/flat/seed1/result.json")) == before)
     }
 
     /// A diverging run (plain SGD at lr 10 on the ReLU network overflows in epoch 2) stops with one
