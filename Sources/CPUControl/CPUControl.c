@@ -49,3 +49,9 @@ int serieslens_compiled_vector_features(void) {
 #endif
     return features;
 }
+
+static _Thread_local int parallel_worker = 0;
+
+void serieslens_set_parallel_worker(int worker) { parallel_worker = worker; }
+
+int serieslens_is_parallel_worker(void) { return parallel_worker; }

@@ -32,7 +32,7 @@ public enum KernelProfiler {
         case vector = "vector sum, dot, axpy"
         case normalization = "layer/batch norm"
         case normalizationBackward = "layer/batch norm backward"
-        case im2col = "im2col / col2im"
+        case convolutionLayout = "convolution padding and weight layout"
 
         /// Matrix products report GFLOP/s; the rest, millions of elements per second.
         public var isMatrixProduct: Bool { [.blasGEMM, .smallGEMM, .thinSmallGEMM, .smallGEMMTransposedA].contains(self) }

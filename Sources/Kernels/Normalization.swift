@@ -96,35 +96,71 @@ public enum Normalization {
     ///   running_mean ← (1 − m)·running_mean + m·μ,
     ///   running_var  ← (1 − m)·running_var  + m·σ²·rows/(rows − 1)   (unbiased, as PyTorch; with one
     ///   row PyTorch's unbiased variance is NaN, and so is ours).
+    /// Every pass walks whole rows (contiguous) and sums each half of the rows apart, on two threads
+    /// when allowed; the halves are added in a fixed order, so the thread count never changes a bit.
     @inlinable
     public static func batchNormStatistics<Scalar: TensorScalar>(
         _ input: UnsafePointer<Scalar>, rows: Int, columns: Int, epsilon: Scalar, momentum: Scalar,
         mean: UnsafeMutablePointer<Scalar>, inverseStandardDeviation: UnsafeMutablePointer<Scalar>,
         runningMean: UnsafeMutablePointer<Scalar>, runningVariance: UnsafeMutablePointer<Scalar>
     ) {
-        let count = Scalar(rows)
-        let unbiasing = rows > 1 ? count / Scalar(rows - 1) : Scalar.nan
-        var column = 0
-        while column < columns {
-            let lanes = min(16, columns - column)
-            var total = SIMD16<Scalar>()
-            for row in 0..<rows { total += Elementwise.load(input + row * columns + column, count: lanes) }
-            let average = total / SIMD16<Scalar>(repeating: max(count, 1))
-            var squares = SIMD16<Scalar>()
-            for row in 0..<rows {
-                let deviation = Elementwise.load(input + row * columns + column, count: lanes) - average
-                squares.addProduct(deviation, deviation)
+        let count = Scalar(max(rows, 1))
+        let unbiasing = rows > 1 ? Scalar(rows) / Scalar(rows - 1) : Scalar.nan
+        withHalfSums(columns: columns, count: 1) { (partials: UnsafeMutablePointer<Scalar>) in
+            sumHalves(rows: rows, columns: columns, partials: partials) { row, offset, lanes, sums in
+                Elementwise.store(Elementwise.load(sums, count: lanes) + Elementwise.load(input + row * columns + offset, count: lanes), sums, count: lanes)
             }
-            let variance = squares / SIMD16<Scalar>(repeating: max(count, 1))
-            let inverse = SIMD16<Scalar>(repeating: 1) / (variance + SIMD16<Scalar>(repeating: epsilon)).squareRoot()
-            Elementwise.store(average, mean + column, count: lanes)
-            Elementwise.store(inverse, inverseStandardDeviation + column, count: lanes)
+            Elementwise.forEachBlock(columns) { offset, lanes in
+                let total = Elementwise.load(partials + offset, count: lanes) + Elementwise.load(partials + columns + offset, count: lanes)
+                Elementwise.store(total / SIMD16<Scalar>(repeating: count), mean + offset, count: lanes)
+            }
+            zeroScalars(partials, count: 2 * columns)
+            sumHalves(rows: rows, columns: columns, partials: partials) { row, offset, lanes, sums in
+                let deviation = Elementwise.load(input + row * columns + offset, count: lanes) - Elementwise.load(mean + offset, count: lanes)
+                Elementwise.store(Elementwise.load(sums, count: lanes).addingProduct(deviation, deviation), sums, count: lanes)
+            }
             let keep = SIMD16<Scalar>(repeating: 1 - momentum), take = SIMD16<Scalar>(repeating: momentum)
-            Elementwise.store(Elementwise.load(runningMean + column, count: lanes) * keep + average * take, runningMean + column, count: lanes)
-            let unbiased = variance * SIMD16<Scalar>(repeating: unbiasing)
-            Elementwise.store(Elementwise.load(runningVariance + column, count: lanes) * keep + unbiased * take, runningVariance + column, count: lanes)
-            column += 16
+            Elementwise.forEachBlock(columns) { offset, lanes in
+                let squares = Elementwise.load(partials + offset, count: lanes) + Elementwise.load(partials + columns + offset, count: lanes)
+                let variance = squares / SIMD16<Scalar>(repeating: count)
+                let inverse = SIMD16<Scalar>(repeating: 1) / (variance + SIMD16<Scalar>(repeating: epsilon)).squareRoot()
+                Elementwise.store(inverse, inverseStandardDeviation + offset, count: lanes)
+                let average = Elementwise.load(mean + offset, count: lanes)
+                Elementwise.store(Elementwise.load(runningMean + offset, count: lanes) * keep + average * take, runningMean + offset, count: lanes)
+                let unbiased = variance * SIMD16<Scalar>(repeating: unbiasing)
+                Elementwise.store(Elementwise.load(runningVariance + offset, count: lanes) * keep + unbiased * take, runningVariance + offset, count: lanes)
+            }
         }
+    }
+
+    /// Runs `body` with zeroed scratch for `count` per-column sums of each of two row halves:
+    /// 2·count·columns scalars, half h's sum k at partials + (k·2 + h)·columns.
+    @inlinable
+    static func withHalfSums<Scalar: TensorScalar>(columns: Int, count: Int, _ body: (UnsafeMutablePointer<Scalar>) -> Void) {
+        withUnsafeTemporaryAllocation(of: Scalar.self, capacity: max(2 * count * columns, 1)) { scratch in
+            zeroScalars(scratch.baseAddress!, count: 2 * count * columns)
+            body(scratch.baseAddress!)
+        }
+    }
+
+    /// For each half h of the rows (two threads when allowed): body(row, offset, lanes, partials + h·columns + offset)
+    /// for every row of the half and every 16-column block.
+    @inlinable @inline(__always)
+    static func sumHalves<Scalar: TensorScalar>(
+        rows: Int, columns: Int, partials: UnsafeMutablePointer<Scalar>,
+        _ body: (_ row: Int, _ offset: Int, _ lanes: Int, _ sums: UnsafeMutablePointer<Scalar>) -> Void
+    ) {
+        Parallelism.forBothHalves(rows) { half, part in
+            let sums = partials + part * columns
+            for row in half {
+                Elementwise.forEachBlock(columns) { offset, lanes in body(row, offset, lanes, sums + offset) }
+            }
+        }
+    }
+
+    @inlinable @inline(__always)
+    static func zeroScalars<Scalar: TensorScalar>(_ pointer: UnsafeMutablePointer<Scalar>, count: Int) {
+        UnsafeMutableRawPointer(pointer).initializeMemory(as: UInt8.self, repeating: 0, count: count * MemoryLayout<Scalar>.stride)
     }
 
     /// inverse_j = 1/√(variance_j + ε) (evaluation mode: from the running variance).
@@ -143,16 +179,24 @@ public enum Normalization {
         mean: UnsafePointer<Scalar>, inverseStandardDeviation: UnsafePointer<Scalar>,
         gamma: UnsafePointer<Scalar>, beta: UnsafePointer<Scalar>, output: UnsafeMutablePointer<Scalar>
     ) {
-        var column = 0
-        while column < columns {
-            let lanes = min(16, columns - column)
-            let scale = Elementwise.load(inverseStandardDeviation + column, count: lanes) * Elementwise.load(gamma + column, count: lanes)
-            let shift = Elementwise.load(beta + column, count: lanes) - Elementwise.load(mean + column, count: lanes) * scale
-            for row in 0..<rows {
-                let offset = row * columns + column
-                Elementwise.store(shift.addingProduct(Elementwise.load(input + offset, count: lanes), scale), output + offset, count: lanes)
+        withHalfSums(columns: columns, count: 1) { (coefficients: UnsafeMutablePointer<Scalar>) in
+            // Per column: scale = inverse·γ and shift = β − μ·scale, then one FMA per element.
+            let scale = coefficients, shift = coefficients + columns
+            Elementwise.forEachBlock(columns) { offset, lanes in
+                let factor = Elementwise.load(inverseStandardDeviation + offset, count: lanes) * Elementwise.load(gamma + offset, count: lanes)
+                Elementwise.store(factor, scale + offset, count: lanes)
+                Elementwise.store(Elementwise.load(beta + offset, count: lanes) - Elementwise.load(mean + offset, count: lanes) * factor, shift + offset, count: lanes)
             }
-            column += 16
+            Parallelism.splitInHalves(rows) { half, _ in
+                for row in half {
+                    Elementwise.forEachBlock(columns) { offset, lanes in
+                        let index = row * columns + offset
+                        let value = Elementwise.load(shift + offset, count: lanes)
+                            .addingProduct(Elementwise.load(input + index, count: lanes), Elementwise.load(scale + offset, count: lanes))
+                        Elementwise.store(value, output + index, count: lanes)
+                    }
+                }
+            }
         }
     }
 
@@ -161,6 +205,7 @@ public enum Normalization {
     /// In training the statistics depend on x (N = rows):
     ///   ∂L/∂x_ij += γ_j·inverse_j/N · (N·g_ij − Σ_i g_ij − x̂_ij·Σ_i g_ij x̂_ij);
     /// in evaluation they are constants: ∂L/∂x_ij += g_ij·γ_j·inverse_j.
+    /// The column sums are taken per half of the rows as in `batchNormStatistics`.
     @inlinable
     public static func batchNormBackward<Scalar: TensorScalar>(
         _ input: UnsafePointer<Scalar>, outputGradient: UnsafePointer<Scalar>, rows: Int, columns: Int,
@@ -169,34 +214,49 @@ public enum Normalization {
         addingInto inputGradient: UnsafeMutablePointer<Scalar>?, batchStatistics: Bool
     ) {
         let count = SIMD16<Scalar>(repeating: Scalar(max(rows, 1)))
-        var column = 0
-        while column < columns {
-            let lanes = min(16, columns - column)
-            let average = Elementwise.load(mean + column, count: lanes)
-            let inverse = Elementwise.load(inverseStandardDeviation + column, count: lanes)
-            var gradientSum = SIMD16<Scalar>(), projectionSum = SIMD16<Scalar>()
-            for row in 0..<rows {
-                let offset = row * columns + column
-                let g = Elementwise.load(outputGradient + offset, count: lanes)
-                gradientSum += g
-                projectionSum.addProduct(g, (Elementwise.load(input + offset, count: lanes) - average) * inverse)
-            }
-            Elementwise.store(Elementwise.load(gammaGradient + column, count: lanes) + projectionSum, gammaGradient + column, count: lanes)
-            Elementwise.store(Elementwise.load(betaGradient + column, count: lanes) + gradientSum, betaGradient + column, count: lanes)
-            if let inputGradient {
-                let scale = Elementwise.load(gamma + column, count: lanes) * inverse
-                let meanGradient = gradientSum / count, meanProjection = projectionSum / count
-                for row in 0..<rows {
-                    let offset = row * columns + column
-                    var g = Elementwise.load(outputGradient + offset, count: lanes)
-                    if batchStatistics {
-                        let normalized = (Elementwise.load(input + offset, count: lanes) - average) * inverse
-                        g = g - meanGradient - normalized * meanProjection
+        // Scratch: the two halves' Σg (partials, partials + columns) and Σg·x̂ (+ 2·columns, + 3·columns).
+        withHalfSums(columns: columns, count: 2) { (partials: UnsafeMutablePointer<Scalar>) in
+            Parallelism.forBothHalves(rows) { half, part in
+                let gradientSums = partials + part * columns, projectionSums = partials + (2 + part) * columns
+                for row in half {
+                    Elementwise.forEachBlock(columns) { offset, lanes in
+                        let index = row * columns + offset
+                        let g = Elementwise.load(outputGradient + index, count: lanes)
+                        let normalized = (Elementwise.load(input + index, count: lanes) - Elementwise.load(mean + offset, count: lanes))
+                            * Elementwise.load(inverseStandardDeviation + offset, count: lanes)
+                        Elementwise.store(Elementwise.load(gradientSums + offset, count: lanes) + g, gradientSums + offset, count: lanes)
+                        Elementwise.store(Elementwise.load(projectionSums + offset, count: lanes).addingProduct(g, normalized),
+                                          projectionSums + offset, count: lanes)
                     }
-                    Elementwise.store(Elementwise.load(inputGradient + offset, count: lanes).addingProduct(g, scale), inputGradient + offset, count: lanes)
                 }
             }
-            column += 16
+            // Add the halves; the parameter gradients; keep the two means for the input gradient.
+            let meanGradient = partials, meanProjection = partials + 2 * columns
+            Elementwise.forEachBlock(columns) { offset, lanes in
+                let g = Elementwise.load(partials + offset, count: lanes) + Elementwise.load(partials + columns + offset, count: lanes)
+                let p = Elementwise.load(partials + 2 * columns + offset, count: lanes) + Elementwise.load(partials + 3 * columns + offset, count: lanes)
+                Elementwise.store(g / count, meanGradient + offset, count: lanes)
+                Elementwise.store(p / count, meanProjection + offset, count: lanes)
+                Elementwise.store(Elementwise.load(gammaGradient + offset, count: lanes) + p, gammaGradient + offset, count: lanes)
+                Elementwise.store(Elementwise.load(betaGradient + offset, count: lanes) + g, betaGradient + offset, count: lanes)
+            }
+            guard let inputGradient else { return }
+            Parallelism.splitInHalves(rows) { half, _ in
+                for row in half {
+                    Elementwise.forEachBlock(columns) { offset, lanes in
+                        let index = row * columns + offset
+                        let inverse = Elementwise.load(inverseStandardDeviation + offset, count: lanes)
+                        let scale = Elementwise.load(gamma + offset, count: lanes) * inverse
+                        var g = Elementwise.load(outputGradient + index, count: lanes)
+                        if batchStatistics {
+                            let normalized = (Elementwise.load(input + index, count: lanes) - Elementwise.load(mean + offset, count: lanes)) * inverse
+                            g = g - Elementwise.load(meanGradient + offset, count: lanes)
+                                - normalized * Elementwise.load(meanProjection + offset, count: lanes)
+                        }
+                        Elementwise.store(Elementwise.load(inputGradient + index, count: lanes).addingProduct(g, scale), inputGradient + index, count: lanes)
+                    }
+                }
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+import CPUControl
 import Dispatch
 
 /// How many threads the model may use inside a layer (set from the model's thread count, 1 or 2):
@@ -6,26 +7,51 @@ import Dispatch
 public enum Parallelism {
     nonisolated(unsafe) public static var threads = 1
 
-    /// Runs `body(first..<last)` over two halves of 0..<count on two threads when allowed and
-    /// worthwhile (count ≥ 2), else once over everything on the caller's thread. The caller
-    /// guarantees that the halves touch disjoint outputs.
-    public static func splitInHalves(_ count: Int, _ body: (Range<Int>, _ part: Int) -> Void) {
-        guard threads > 1 && count >= 2 else {
-            body(0..<count, 0)
-            return
-        }
-        let middle = count / 2
+    /// Whether work started on the calling thread may split over two threads: more than one thread
+    /// allowed, and the caller is not already one of the two workers of a split.
+    public static var maySplit: Bool { threads > 1 && serieslens_is_parallel_worker() == 0 }
+
+    /// Runs `body(part)` for parts 0 and 1 on two threads, each marked as a worker (so the kernels
+    /// inside do not split again) with flush-to-zero set.
+    public static func onTwoThreads(_ body: (_ part: Int) -> Void) {
         withoutActuallyEscaping(body) { body in
-            let work = SendableBody(body)
+            let work = SendablePart(body)
             DispatchQueue.concurrentPerform(iterations: 2) { part in
                 FloatingPointEnvironment.enableFlushToZero()
-                work.body(part == 0 ? 0..<middle : middle..<count, part)
+                serieslens_set_parallel_worker(1)
+                work.body(part)
+                serieslens_set_parallel_worker(0)
             }
         }
     }
 
-    struct SendableBody: @unchecked Sendable {
-        let body: (Range<Int>, Int) -> Void
-        init(_ body: @escaping (Range<Int>, Int) -> Void) { self.body = body }
+    struct SendablePart: @unchecked Sendable {
+        let body: (Int) -> Void
+        init(_ body: @escaping (Int) -> Void) { self.body = body }
+    }
+
+    /// Runs `body(first..<last)` over two halves of 0..<count on two threads when allowed and
+    /// worthwhile (count ≥ 2), else once over everything on the caller's thread. The caller
+    /// guarantees that the halves touch disjoint outputs.
+    public static func splitInHalves(_ count: Int, _ body: (Range<Int>, _ part: Int) -> Void) {
+        guard maySplit && count >= 2 else {
+            body(0..<count, 0)
+            return
+        }
+        let middle = count / 2
+        onTwoThreads { part in body(part == 0 ? 0..<middle : middle..<count, part) }
+    }
+
+    /// Like `splitInHalves`, but always calls `body` for both halves (in order on one thread when
+    /// not splitting), so that per-half partial results, summed afterwards, are the same bits
+    /// whatever the thread count.
+    public static func forBothHalves(_ count: Int, _ body: (Range<Int>, _ part: Int) -> Void) {
+        let middle = count / 2
+        guard maySplit && count >= 2 else {
+            body(0..<middle, 0)
+            body(middle..<count, 1)
+            return
+        }
+        onTwoThreads { part in body(part == 0 ? 0..<middle : middle..<count, part) }
     }
 }

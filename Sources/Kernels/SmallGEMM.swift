@@ -44,12 +44,11 @@ public enum SmallGEMM {
         rowInitial: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         guard m > 0, n > 0, k > 0 else { return }
-        if Parallelism.threads > 1 && m >= 512 && m * n * k >= parallelWork {
+        if Parallelism.maySplit && m >= 512 && m * n * k >= parallelWork {
             // Two halves, the first a multiple of the 6-row tile.
             let split = (m / 2 + 5) / 6 * 6
             let parts = UncheckedPointers(a: a, b: b, rowInitial: rowInitial, c: c)
-            DispatchQueue.concurrentPerform(iterations: 2) { part in
-                FloatingPointEnvironment.enableFlushToZero()
+            Parallelism.onTwoThreads { part in
                 let first = part == 0 ? 0 : split, rows = part == 0 ? split : m - split
                 multiplyRows(m: rows, n: n, k: k, a: parts.a + first * lda, lda: lda, b: parts.b, ldb: ldb,
                              rowInitial: parts.rowInitial, c: parts.c + first * ldc, ldc: ldc)

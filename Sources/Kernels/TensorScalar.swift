@@ -71,12 +71,17 @@ where Self.SIMD16Storage: Sendable {
         mean: UnsafePointer<Self>, inverseStandardDeviation: UnsafePointer<Self>, gamma: UnsafePointer<Self>,
         gammaGradient: UnsafeMutablePointer<Self>, betaGradient: UnsafeMutablePointer<Self>,
         addingInto inputGradient: UnsafeMutablePointer<Self>?, batchStatistics: Bool)
-    static func im2col(
-        _ input: UnsafePointer<Self>, batch: Int, time: Int, channels: Int, kernel: Int, leftPadding: Int, outputTime: Int,
-        columns: UnsafeMutablePointer<Self>)
-    static func col2imAdding(
-        _ columns: UnsafePointer<Self>, batch: Int, time: Int, channels: Int, kernel: Int, leftPadding: Int, outputTime: Int,
-        into inputGradient: UnsafeMutablePointer<Self>)
+    /// Sliding-window convolution layout (`Convolution`): zero-padded series, and the weight
+    /// rearranged for the forward (Ŵ) or input-gradient (flipped, W̃) product, and back.
+    static func padSeries(
+        _ input: UnsafePointer<Self>, batch: Int, time: Int, channels: Int, before: Int, after: Int,
+        into padded: UnsafeMutablePointer<Self>)
+    static func windowWeights(
+        _ weight: UnsafePointer<Self>, outputChannels: Int, channels: Int, kernel: Int, flipped: Bool,
+        into target: UnsafeMutablePointer<Self>)
+    static func addWindowWeightGradient(
+        _ windowGradients: UnsafePointer<Self>, parts: Int, outputChannels: Int, channels: Int, kernel: Int,
+        into gradient: UnsafeMutablePointer<Self>)
     static func lstmCellForward(
         gates: UnsafeMutablePointer<Self>, previousCell: UnsafePointer<Self>, cell: UnsafeMutablePointer<Self>,
         tanhCell: UnsafeMutablePointer<Self>, hidden: UnsafeMutablePointer<Self>, batch: Int, hiddenSize: Int)
@@ -108,12 +113,21 @@ extension TensorScalar {
         m: Int, n: Int, k: Int, a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
         c: UnsafeMutablePointer<Self>, ldc: Int
     ) {
+        // Overlapping rows (lda < k: a convolution's sliding windows) are legal here, not in BLAS.
+        if lda < k || ldb < n {
+            GEMM.naiveGEMM(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: c, ldc: ldc)
+            return
+        }
         GEMM.multiply(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: c, ldc: ldc)
     }
     @inlinable public static func smallMultiplyAddTransposedA(
         m: Int, n: Int, k: Int, a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
         c: UnsafeMutablePointer<Self>, ldc: Int
     ) {
+        if lda < m || ldb < n {
+            GEMM.naiveGEMM(transposeA: true, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: c, ldc: ldc)
+            return
+        }
         GEMM.multiply(transposeA: true, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: c, ldc: ldc)
     }
     @inlinable public static func smallMultiplyAddingBias(
@@ -121,7 +135,7 @@ extension TensorScalar {
         bias: UnsafePointer<Self>, c: UnsafeMutablePointer<Self>, ldc: Int
     ) {
         for row in 0..<m { (c + row * ldc).update(from: bias, count: n) }
-        GEMM.multiply(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: c, ldc: ldc)
+        smallMultiplyAdd(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
     }
     @inlinable public static func sigmoid(_ input: UnsafePointer<Self>, _ output: UnsafeMutablePointer<Self>, count: Int) {
         KernelProfiler.measure(.activation, work: count) { Elementwise.map(input, output, count: count, vectorSigmoid) }
@@ -236,17 +250,29 @@ extension TensorScalar {
                 betaGradient: betaGradient, addingInto: inputGradient, batchStatistics: batchStatistics)
         }
     }
-    @inlinable public static func im2col(
-        _ input: UnsafePointer<Self>, batch: Int, time: Int, channels: Int, kernel: Int, leftPadding: Int, outputTime: Int,
-        columns: UnsafeMutablePointer<Self>
+    @inlinable public static func padSeries(
+        _ input: UnsafePointer<Self>, batch: Int, time: Int, channels: Int, before: Int, after: Int,
+        into padded: UnsafeMutablePointer<Self>
     ) {
-        KernelProfiler.measure(.im2col, work: batch * outputTime * channels * kernel) { Convolution.im2col(input, batch: batch, time: time, channels: channels, kernel: kernel, leftPadding: leftPadding, outputTime: outputTime, columns: columns) }
+        KernelProfiler.measure(.convolutionLayout, work: batch * (before + time + after) * channels) {
+            Convolution.padSeries(input, batch: batch, time: time, channels: channels, before: before, after: after, into: padded)
+        }
     }
-    @inlinable public static func col2imAdding(
-        _ columns: UnsafePointer<Self>, batch: Int, time: Int, channels: Int, kernel: Int, leftPadding: Int, outputTime: Int,
-        into inputGradient: UnsafeMutablePointer<Self>
+    @inlinable public static func windowWeights(
+        _ weight: UnsafePointer<Self>, outputChannels: Int, channels: Int, kernel: Int, flipped: Bool,
+        into target: UnsafeMutablePointer<Self>
     ) {
-        KernelProfiler.measure(.im2col, work: batch * outputTime * channels * kernel) { Convolution.col2imAdding(columns, batch: batch, time: time, channels: channels, kernel: kernel, leftPadding: leftPadding, outputTime: outputTime, into: inputGradient) }
+        KernelProfiler.measure(.convolutionLayout, work: outputChannels * channels * kernel) {
+            Convolution.windowWeights(weight, outputChannels: outputChannels, channels: channels, kernel: kernel, flipped: flipped, into: target)
+        }
+    }
+    @inlinable public static func addWindowWeightGradient(
+        _ windowGradients: UnsafePointer<Self>, parts: Int, outputChannels: Int, channels: Int, kernel: Int,
+        into gradient: UnsafeMutablePointer<Self>
+    ) {
+        KernelProfiler.measure(.convolutionLayout, work: parts * outputChannels * channels * kernel) {
+            Convolution.addWindowWeightGradient(windowGradients, parts: parts, outputChannels: outputChannels, channels: channels, kernel: kernel, into: gradient)
+        }
     }
     @inlinable public static func lstmCellForward(
         gates: UnsafeMutablePointer<Self>, previousCell: UnsafePointer<Self>, cell: UnsafeMutablePointer<Self>,

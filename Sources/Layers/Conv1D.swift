@@ -8,9 +8,12 @@ import Kernels
 /// Shapes: x is (B, T, C), y is (B, T, O). Parameters `<name>.weight` (O, C, K) and `<name>.bias`
 /// (O), initialised as PyTorch: U(−1/√(C·K), 1/√(C·K)) for both.
 ///
-/// Computed as im2col + one GEMM: the (B·T, C·K) column matrix X̃ holds the receptive field of each
-/// output step in the weight's (c, k) order, so y = X̃·Wᵀ + b. Backward: ∂L/∂W += ∂L/∂yᵀ·X̃,
-/// ∂L/∂b += Σ_rows ∂L/∂y, ∂L/∂X̃ = ∂L/∂y·W, and col2im scatters ∂L/∂X̃ back onto ∂L/∂x.
+/// Computed without im2col (`Convolution`): each series is padded once, and its sliding windows are
+/// read in place as the rows of a product with overlapping rows, y_b = x̂_b[lda: C]·Ŵ + b. Backward:
+/// ∂L/∂Ŵ += x̂_bᵀ·∂L/∂y_b, ∂L/∂b += Σ_rows ∂L/∂y, ∂L/∂x_b += ∂ŷ_b[lda: O]·W̃ (the padded output
+/// gradient against the flipped weight). With two threads each takes half the batch; the weight
+/// gradient is summed per half and the halves added in a fixed order, so one or two threads give
+/// the same bits.
 public final class Conv1D<Scalar: TensorScalar>: Layer, @unchecked Sendable {
     public let name: String
     public let inputChannels: Int
@@ -18,9 +21,11 @@ public final class Conv1D<Scalar: TensorScalar>: Layer, @unchecked Sendable {
     public let kernelSize: Int
     private var weightID = ParameterID(index: -1)
     private var biasID = ParameterID(index: -1)
-    private let columns = Buffer<Scalar>()          // (B·T, C·K)
-    private let columnGradient = Buffer<Scalar>()   // (B·T, C·K)
-    private let product = LinearProduct<Scalar>()
+    private let paddedInput = Buffer<Scalar>()       // (B, T + K − 1, C)
+    private let paddedGradient = Buffer<Scalar>()    // (B, T + K − 1, O)
+    private let forwardWeight = Buffer<Scalar>()     // Ŵ (K·C, O)
+    private let flippedWeight = Buffer<Scalar>()     // W̃ (K·O, C)
+    private let windowGradients = Buffer<Scalar>()   // 2 × (K·C, O), one per half of the batch
 
     public init(name: String, inputChannels: Int, outputChannels: Int, kernelSize: Int) {
         precondition(kernelSize >= 1, "kernel size must be at least 1")
@@ -32,6 +37,7 @@ public final class Conv1D<Scalar: TensorScalar>: Layer, @unchecked Sendable {
 
     /// Zeros before the series; (K − 1) − leftPadding after it.
     public var leftPadding: Int { (kernelSize - 1) / 2 }
+    public var rightPadding: Int { kernelSize - 1 - leftPadding }
 
     public func declareParameters(in layout: inout ParameterLayout) {
         weightID = layout.add("\(name).weight", shape: [outputChannels, inputChannels, kernelSize])
@@ -61,13 +67,22 @@ public final class Conv1D<Scalar: TensorScalar>: Layer, @unchecked Sendable {
         _ input: UnsafePointer<Scalar>, shape: ActivationShape, batch: Int,
         output: UnsafeMutablePointer<Scalar>, parameters: ParameterStore<Scalar>, training: Bool
     ) {
-        let time = shape.time ?? 0, width = inputChannels * kernelSize, rows = batch * time
-        columns.resize(rows * width)
-        Scalar.im2col(input, batch: batch, time: time, channels: inputChannels, kernel: kernelSize,
-                      leftPadding: leftPadding, outputTime: time, columns: columns.pointer)
-        product.forward(
-            columns.pointer, rows: rows, inputFeatures: width, outputFeatures: outputChannels,
-            weight: parameters.value(weightID), bias: parameters.value(biasID), output: output)
+        let time = shape.time ?? 0, channels = inputChannels, outputs = outputChannels, kernel = kernelSize
+        let paddedTime = time + kernel - 1
+        paddedInput.resize(batch * paddedTime * channels)
+        Scalar.padSeries(input, batch: batch, time: time, channels: channels, before: leftPadding, after: rightPadding,
+                         into: paddedInput.pointer)
+        forwardWeight.resize(kernel * channels * outputs)
+        Scalar.windowWeights(parameters.value(weightID), outputChannels: outputs, channels: channels, kernel: kernel,
+                             flipped: false, into: forwardWeight.pointer)
+        let padded = paddedInput.pointer, weight = forwardWeight.pointer, bias = parameters.value(biasID)
+        Parallelism.splitInHalves(batch) { series, _ in
+            for b in series {
+                Scalar.smallMultiplyAddingBias(
+                    m: time, n: outputs, k: kernel * channels, a: padded + b * paddedTime * channels, lda: channels,
+                    b: weight, ldb: outputs, bias: bias, c: output + b * time * outputs, ldc: outputs)
+            }
+        }
     }
 
     public func backward(
@@ -75,17 +90,34 @@ public final class Conv1D<Scalar: TensorScalar>: Layer, @unchecked Sendable {
         inputGradient: UnsafeMutablePointer<Scalar>?, shape: ActivationShape, batch: Int,
         parameters: ParameterStore<Scalar>
     ) {
-        let time = shape.time ?? 0, width = inputChannels * kernelSize, rows = batch * time
-        product.addWeightGradient(
-            outputGradient, input: columns.pointer, rows: rows, inputFeatures: width, outputFeatures: outputChannels,
-            into: parameters.gradient(weightID))
-        Scalar.addColumnSums(of: outputGradient, rows: rows, columns: outputChannels, into: parameters.gradient(biasID))
-        guard let inputGradient else { return }
-        columnGradient.resize(rows * width, zeroed: true)
-        product.addInputGradient(
-            outputGradient, rows: rows, inputFeatures: width, outputFeatures: outputChannels,
-            weight: parameters.value(weightID), into: columnGradient.pointer)
-        Scalar.col2imAdding(columnGradient.pointer, batch: batch, time: time, channels: inputChannels, kernel: kernelSize,
-                            leftPadding: leftPadding, outputTime: time, into: inputGradient)
+        let time = shape.time ?? 0, channels = inputChannels, outputs = outputChannels, kernel = kernelSize
+        let paddedTime = time + kernel - 1, windowSize = kernel * channels * outputs
+        windowGradients.resize(2 * windowSize, zeroed: true)
+        if inputGradient != nil {
+            // ∂ŷ: K − 1 − P zeros before, P after (the mirror of the input's padding).
+            paddedGradient.resize(batch * paddedTime * outputs)
+            Scalar.padSeries(outputGradient, batch: batch, time: time, channels: outputs, before: rightPadding, after: leftPadding,
+                             into: paddedGradient.pointer)
+            flippedWeight.resize(kernel * outputs * channels)
+            Scalar.windowWeights(parameters.value(weightID), outputChannels: outputs, channels: channels, kernel: kernel,
+                                 flipped: true, into: flippedWeight.pointer)
+        }
+        let padded = paddedInput.pointer, gradients = windowGradients.pointer
+        let paddedOutputGradient = paddedGradient.pointer, flipped = flippedWeight.pointer
+        Parallelism.forBothHalves(batch) { series, part in
+            for b in series {
+                Scalar.smallMultiplyAddTransposedA(
+                    m: kernel * channels, n: outputs, k: time, a: padded + b * paddedTime * channels, lda: channels,
+                    b: outputGradient + b * time * outputs, ldb: outputs, c: gradients + part * windowSize, ldc: outputs)
+                if let inputGradient {
+                    Scalar.smallMultiplyAdd(
+                        m: time, n: channels, k: kernel * outputs, a: paddedOutputGradient + b * paddedTime * outputs, lda: outputs,
+                        b: flipped, ldb: channels, c: inputGradient + b * time * channels, ldc: channels)
+                }
+            }
+        }
+        Scalar.addWindowWeightGradient(gradients, parts: 2, outputChannels: outputs, channels: channels, kernel: kernel,
+                                       into: parameters.gradient(weightID))
+        Scalar.addColumnSums(of: outputGradient, rows: batch * time, columns: outputs, into: parameters.gradient(biasID))
     }
 }

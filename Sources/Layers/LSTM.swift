@@ -34,6 +34,8 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
     private var workspaces: [DirectionWorkspace] = []
     private var lastBatch = 0
     private var lastTime = 0
+    /// Whether the last forward pass kept every step's gates and tanh(c) for a backward pass.
+    private var lastForwardKeptState = false
 
     final class DirectionWorkspace: @unchecked Sendable {
         let gates = Buffer<Scalar>()           // (T, B, 4H): pre-activations → activations → ∂L/∂gates
@@ -96,13 +98,7 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
     /// workspaces and disjoint output columns, so sharing the pointers is race-free.
     private func eachDirection(_ body: (Int) -> Void) {
         if threads >= 2 && directions == 2 {
-            withoutActuallyEscaping(body) { body in
-                let work = UncheckedSendable(body)
-                DispatchQueue.concurrentPerform(iterations: 2) { direction in
-                    FloatingPointEnvironment.enableFlushToZero()
-                    work.value(direction)
-                }
-            }
+            Parallelism.onTwoThreads(body)
         } else {
             for direction in 0..<directions { body(direction) }
         }
@@ -112,9 +108,20 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
         _ input: UnsafePointer<Scalar>, shape: ActivationShape, batch: Int,
         output: UnsafeMutablePointer<Scalar>, parameters: ParameterStore<Scalar>, training: Bool
     ) {
-        let time = shape.time ?? 0, hidden = hiddenSize, channels = inputSize
+        // Evaluation keeps one step's gates in L1 instead of writing all T of them (20 of the 28 KB a
+        // step stores at B = 32, H = 32); a backward pass after it (saliency) runs the pass again.
+        forwardPass(input, time: shape.time ?? 0, batch: batch, output: output, parameters: parameters, keepState: training)
+    }
+
+    /// The recurrence; `output` nil only recomputes the kept state.
+    private func forwardPass(
+        _ input: UnsafePointer<Scalar>, time: Int, batch: Int,
+        output: UnsafeMutablePointer<Scalar>?, parameters: ParameterStore<Scalar>, keepState: Bool
+    ) {
+        let hidden = hiddenSize, channels = inputSize
         lastBatch = batch
         lastTime = time
+        lastForwardKeptState = keepState
         timeMajorInput.resize(time * batch * channels)
         transpose(input, batch: batch, time: time, features: channels, into: timeMajorInput.pointer)
         let x = timeMajorInput.pointer
@@ -123,10 +130,11 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
             let ids = parameterIDs[direction]
             let work = workspaces[direction]
             let slab = batch * hidden
-            work.gates.resize(time * batch * 4 * hidden)
+            let keptSteps = keepState ? time : 1
+            work.gates.resize(keptSteps * batch * 4 * hidden)
             work.hidden.resize((time + 2) * slab)
             work.cell.resize((time + 2) * slab)
-            work.tanhCell.resize(time * slab)
+            work.tanhCell.resize(keptSteps * slab)
             // Only the boundary slabs are read before being written: the zero initial states.
             for boundary in [0, time + 1] {
                 (work.hidden.pointer + boundary * slab).update(repeating: 0, count: slab)
@@ -148,7 +156,8 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
             for step in 0..<time {
                 let t = direction == 0 ? step : time - 1 - step
                 let previous = direction == 0 ? t : t + 2
-                let stepGates = gates + t * batch * 4 * hidden
+                let kept = keepState ? t : 0
+                let stepGates = gates + kept * batch * 4 * hidden
                 Scalar.smallMultiplyAddingBias(
                     m: batch, n: 4 * hidden, k: channels, a: x + t * batch * channels, lda: channels,
                     b: inputWeightT, ldb: 4 * hidden, bias: biasSum, c: stepGates, ldc: 4 * hidden)
@@ -157,9 +166,10 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
                     b: hiddenWeightT, ldb: 4 * hidden, c: stepGates, ldc: 4 * hidden)
                 Scalar.lstmCellForward(
                     gates: stepGates, previousCell: work.cell.pointer + previous * slab,
-                    cell: work.cell.pointer + (t + 1) * slab, tanhCell: work.tanhCell.pointer + t * slab,
+                    cell: work.cell.pointer + (t + 1) * slab, tanhCell: work.tanhCell.pointer + kept * slab,
                     hidden: work.hidden.pointer + (t + 1) * slab, batch: batch, hiddenSize: hidden)
             }
+            guard let output else { return }
             // (T, B, H) time-major states → columns direction·H..<(direction+1)·H of (B, T, D·H).
             for t in 0..<time {
                 for b in 0..<batch {
@@ -177,6 +187,9 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
     ) {
         let time = shape.time ?? 0, hidden = hiddenSize, channels = inputSize
         precondition(batch == lastBatch && time == lastTime, "LSTM.backward must follow forward of the same batch")
+        if !lastForwardKeptState {
+            forwardPass(input, time: time, batch: batch, output: nil, parameters: parameters, keepState: true)
+        }
         let x = timeMajorInput.pointer
         let outputWidth = directions * hidden
         let wantsInputGradient = inputGradient != nil
@@ -262,11 +275,4 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
             }
         }
     }
-}
-
-/// Carries a value the compiler cannot prove Sendable into a concurrent region whose data
-/// partitioning is argued at the call site.
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }

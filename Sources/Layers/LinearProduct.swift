@@ -1,13 +1,12 @@
 import Kernels
 
 /// Y = X·Wᵀ + b and ∂L/∂X += ∂L/∂Y·W over many rows, for the layers that are a matrix product at
-/// heart (`Dense`, and `Conv1D` after im2col). X is (rows, in), W is (out, in) as PyTorch stores it,
+/// heart (`Dense`; attention's projections). X is (rows, in), W is (out, in) as PyTorch stores it,
 /// Y is (rows, out).
 ///
-/// With many rows through a small weight (attention's 64→64 over B·T rows, a convolution's
-/// C·K→C_out over B·T positions) the register-blocked `SmallGEMM` wins: Wᵀ is transposed once into
-/// `transposedWeight` (its cost amortised over the rows), the bias seeds the accumulators, and the
-/// output is written in one pass. Otherwise BLAS, whose GEMV serves a one-column result.
+/// With many rows through a small weight (attention's 64→64 over B·T rows) the register-blocked
+/// `SmallGEMM` wins: Wᵀ is transposed once into `transposedWeight` (its cost amortised over the
+/// rows), the bias seeds the accumulators, and the output is written in one pass. Otherwise BLAS, whose GEMV serves a one-column result.
 struct LinearProduct<Scalar: TensorScalar> {
     let transposedWeight = Buffer<Scalar>()   // (in, out)
 

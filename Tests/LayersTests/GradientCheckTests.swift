@@ -30,6 +30,12 @@ import Testing
                               inputShape: ActivationShape(time: 4, features: 2), batch: 2)
     }
 
+    /// Evaluation mode keeps no per-step state; a backward pass after it (saliency) recomputes it.
+    @Test func lstmBackwardAfterAnEvaluationForward() throws {
+        try GradientCheck.run(LSTM<Double>(name: "lstm", inputSize: 2, hiddenSize: 5),
+                              inputShape: ActivationShape(time: 6, features: 2), batch: 3, training: false)
+    }
+
     @Test func lstmDirectionsOnTwoThreadsMatchOneThread() throws {
         let layer = LSTM<Double>(name: "lstm", inputSize: 2, hiddenSize: 5)
         layer.threads = 2

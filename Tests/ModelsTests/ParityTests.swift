@@ -167,7 +167,7 @@ import Testing
         try check(fixture, as: Float.self)
     }
 
-    @Test(arguments: fixtures.filter { $0.hasPrefix("bilstm") })
+    @Test(arguments: fixtures)
     func float32OnTwoThreadsMatchesPyTorch(fixture: String) throws {
         try check(fixture, as: Float.self, threads: 2)
     }

@@ -60,6 +60,25 @@ import Testing
         #expect(first.1 == second.1)
     }
 
+    /// The convolution and batch norm split their batch over two threads with per-half sums added in
+    /// a fixed order: one or two threads train to the same bits.
+    @Test func oneAndTwoThreadsTrainTheCNNToTheSameBits() throws {
+        let split = try Self.syntheticSplit(count: 90, length: 40, seed: 4)
+        func run(threads: Int) throws -> ([Double], [Float]) {
+            let model: SequentialClassifier<Float> = try ModelCatalog.make("cnn", inputChannels: 1)
+            model.initialize(seed: 2)
+            var configuration = TrainingConfiguration()
+            configuration.epochs = 2
+            configuration.seed = 2
+            configuration.threads = threads
+            let result = try Trainer(model: model, configuration: configuration).train(training: split.train, validation: split.validation)
+            return (result.history.flatMap { [$0.trainLoss, $0.validationLoss!] }, model.parameters.values.array)
+        }
+        let one = try run(threads: 1), two = try run(threads: 2)
+        #expect(one.0 == two.0)
+        #expect(one.1 == two.1)
+    }
+
     @Test func earlyStoppingRestoresTheBestEpoch() throws {
         let split = try Self.syntheticSplit(count: 100, length: 20, seed: 6)
         let model: SequentialClassifier<Float> = try ModelCatalog.make("bilstm-attention", inputChannels: 1)

@@ -12,4 +12,11 @@ int serieslens_flush_to_zero_enabled(void);
 /// (1: SSE2, 2: AVX2, 4: FMA, 8: AVX-512F). Lets a test notice a build that lost its target flags.
 int serieslens_compiled_vector_features(void);
 
+/// Marks the calling thread as a worker of a parallel region (1) or not (0), so that kernels it runs
+/// do not split again: two threads are all this program uses.
+void serieslens_set_parallel_worker(int worker);
+
+/// 1 when the calling thread is a worker of a parallel region, else 0.
+int serieslens_is_parallel_worker(void);
+
 #endif
