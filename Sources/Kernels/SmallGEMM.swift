@@ -96,11 +96,52 @@ public enum SmallGEMM {
     /// C[m×n] += Aᵀ·B with A stored k×m (lda ≥ m) and B k×n, row-major: the weight gradients
     /// ∂W = ∂Yᵀ·X over all rows of a batch. k is walked in chunks of 256 so that the chunk of A and B
     /// every tile re-reads stays in L2 (over k = B·T = 16000 rows BLAS packs instead).
+    ///
+    /// A long sum (k ≥ `splitDepth`) is taken as two halves of k, the second into scratch that is
+    /// then added to C; on two threads when allowed, in the same order on one, so the thread count
+    /// never changes the result.
     public static func multiplyAddTransposedA(
         m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         guard m > 0, n > 0, k > 0 else { return }
+        guard k >= splitDepth else {
+            transposedRange(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
+            return
+        }
+        let middle = k / 2
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: m * n) { scratch in
+            let second = scratch.baseAddress!
+            second.initialize(repeating: 0, count: m * n)
+            let parts = UncheckedPointers(a: a, b: b, rowInitial: nil, c: c)
+            let halves = { (part: Int) in
+                if part == 0 {
+                    transposedRange(m: m, n: n, k: middle, a: parts.a, lda: lda, b: parts.b, ldb: ldb, c: parts.c, ldc: ldc)
+                } else {
+                    transposedRange(m: m, n: n, k: k - middle, a: parts.a + middle * lda, lda: lda, b: parts.b + middle * ldb, ldb: ldb,
+                                    c: second, ldc: n)
+                }
+            }
+            if Parallelism.maySplit && m * n * k >= parallelWork {
+                Parallelism.onTwoThreads(halves)
+            } else {
+                halves(0)
+                halves(1)
+            }
+            for row in 0..<m {
+                let target = c + row * ldc, source = second + row * n
+                for column in 0..<n { target[column] += source[column] }
+            }
+        }
+    }
+
+    /// Sums over at least this many rows are split in two (see `multiplyAddTransposedA`).
+    static let splitDepth = 2048
+
+    static func transposedRange(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
         let chunk = 256
         var start = 0
         while start < k {

@@ -71,6 +71,17 @@ where Self.SIMD16Storage: Sendable {
         mean: UnsafePointer<Self>, inverseStandardDeviation: UnsafePointer<Self>, gamma: UnsafePointer<Self>,
         gammaGradient: UnsafeMutablePointer<Self>, betaGradient: UnsafeMutablePointer<Self>,
         addingInto inputGradient: UnsafeMutablePointer<Self>?, batchStatistics: Bool)
+    /// Attention pooling's per-sample vector work (`AttentionPooling`).
+    static func attentionRowDots(
+        _ rows: UnsafePointer<Self>, count: Int, width: Int, vector: UnsafePointer<Self>, bias: Self,
+        into scores: UnsafeMutablePointer<Self>)
+    static func attentionAddWeightedSum(
+        weights: UnsafePointer<Self>, rows: UnsafePointer<Self>, count: Int, width: Int, into accumulator: UnsafeMutablePointer<Self>)
+    static func attentionAddOuterProduct(
+        weights: UnsafePointer<Self>, vector: UnsafePointer<Self>, count: Int, width: Int, into target: UnsafeMutablePointer<Self>)
+    static func attentionTanhScoreBackward(
+        scoreGradient: UnsafePointer<Self>, vector: UnsafePointer<Self>, squashed: UnsafePointer<Self>,
+        count: Int, width: Int, into target: UnsafeMutablePointer<Self>)
     /// Sliding-window convolution layout (`Convolution`): zero-padded series, and the weight
     /// rearranged for the forward (Ŵ) or input-gradient (flipped, W̃) product, and back.
     static func padSeries(
@@ -248,6 +259,36 @@ extension TensorScalar {
                 input, outputGradient: outputGradient, rows: rows, columns: columns, mean: mean,
                 inverseStandardDeviation: inverseStandardDeviation, gamma: gamma, gammaGradient: gammaGradient,
                 betaGradient: betaGradient, addingInto: inputGradient, batchStatistics: batchStatistics)
+        }
+    }
+    @inlinable public static func attentionRowDots(
+        _ rows: UnsafePointer<Self>, count: Int, width: Int, vector: UnsafePointer<Self>, bias: Self,
+        into scores: UnsafeMutablePointer<Self>
+    ) {
+        KernelProfiler.measure(.attentionPooling, work: count * width) {
+            AttentionPooling.rowDots(rows, count: count, width: width, vector: vector, bias: bias, into: scores)
+        }
+    }
+    @inlinable public static func attentionAddWeightedSum(
+        weights: UnsafePointer<Self>, rows: UnsafePointer<Self>, count: Int, width: Int, into accumulator: UnsafeMutablePointer<Self>
+    ) {
+        KernelProfiler.measure(.attentionPooling, work: count * width) {
+            AttentionPooling.addWeightedSum(weights: weights, rows: rows, count: count, width: width, into: accumulator)
+        }
+    }
+    @inlinable public static func attentionAddOuterProduct(
+        weights: UnsafePointer<Self>, vector: UnsafePointer<Self>, count: Int, width: Int, into target: UnsafeMutablePointer<Self>
+    ) {
+        KernelProfiler.measure(.attentionPooling, work: count * width) {
+            AttentionPooling.addOuterProduct(weights: weights, vector: vector, count: count, width: width, into: target)
+        }
+    }
+    @inlinable public static func attentionTanhScoreBackward(
+        scoreGradient: UnsafePointer<Self>, vector: UnsafePointer<Self>, squashed: UnsafePointer<Self>,
+        count: Int, width: Int, into target: UnsafeMutablePointer<Self>
+    ) {
+        KernelProfiler.measure(.attentionPooling, work: count * width) {
+            AttentionPooling.tanhScoreBackward(scoreGradient: scoreGradient, vector: vector, squashed: squashed, count: count, width: width, into: target)
         }
     }
     @inlinable public static func padSeries(

@@ -20,12 +20,12 @@ public final class AdditiveAttention<Scalar: TensorScalar>: Layer, @unchecked Se
     private let projection: Dense<Scalar>
     private let squash: Tanh<Scalar>
     private let scorer: Dense<Scalar>
-    private let hiddenScores = Buffer<Scalar>()   // (B·T, A): tanh(W₁h + b₁)
+    private let hiddenScores = Buffer<Scalar>()   // (B·T, A): W₁h + b₁, then tanh of it in place
     private let weights = Buffer<Scalar>()        // (B, T): α
     private let scoreGradient = Buffer<Scalar>()  // (B, T): ∂L/∂α, then ∂L/∂e
     private let logitGradient = Buffer<Scalar>()  // (B, T)
-    private let hiddenGradient = Buffer<Scalar>() // (B·T, A)
     private let preactivationGradient = Buffer<Scalar>() // (B·T, A)
+    private let scorerGradients = Buffer<Scalar>()  // 2 × (A + 1): ∂w₂ and ∂b₂ per half of the batch
 
     public init(name: String, inputFeatures: Int, attentionSize: Int) {
         self.name = name
@@ -63,61 +63,74 @@ public final class AdditiveAttention<Scalar: TensorScalar>: Layer, @unchecked Se
             + input.rowsPerSample * (3 + 2 * inputFeatures)
     }
 
+    /// The projection runs over all B·T rows at once (its product splits rows over the threads);
+    /// the rest is per sample, so each half of the batch goes to one thread.
     public func forward(
         _ input: UnsafePointer<Scalar>, shape: ActivationShape, batch: Int,
         output: UnsafeMutablePointer<Scalar>, parameters: ParameterStore<Scalar>, training: Bool
     ) {
-        let time = shape.time ?? 0, features = inputFeatures
-        let rowShape = ActivationShape(time: time, features: attentionSize)
-        hiddenScores.resize(batch * time * attentionSize)
+        let time = shape.time ?? 0, features = inputFeatures, width = attentionSize
+        hiddenScores.resize(batch * time * width)
         weights.resize(batch * time)
         projection.forward(input, shape: shape, batch: batch, output: hiddenScores.pointer, parameters: parameters, training: training)
-        squash.forward(hiddenScores.pointer, shape: rowShape, batch: batch, output: hiddenScores.pointer, parameters: parameters, training: training)
-        scorer.forward(hiddenScores.pointer, shape: rowShape, batch: batch, output: weights.pointer, parameters: parameters, training: training)
-        Scalar.softmaxRows(weights.pointer, rows: batch, columns: time)
-        for b in 0..<batch {
-            // c_b (1×D) = α_b (1×T) · h_b (T×D)
-            GEMM.multiply(
-                m: 1, n: features, k: time, a: weights.pointer + b * time, lda: time,
-                b: input + b * time * features, ldb: features, beta: 0, c: output + b * features, ldc: features)
+        let squashed = hiddenScores.pointer, alpha = weights.pointer
+        let scorerWeight = UnsafePointer(scorer.weight(in: parameters)), scorerBias = scorer.bias(in: parameters).pointee
+        Parallelism.splitInHalves(batch) { samples, _ in
+            let rows = samples.lowerBound * time, count = samples.count * time
+            Scalar.tanh(squashed + rows * width, squashed + rows * width, count: count * width)
+            Scalar.attentionRowDots(squashed + rows * width, count: count, width: width, vector: scorerWeight, bias: scorerBias, into: alpha + rows)
+            Scalar.softmaxRows(alpha + rows, rows: samples.count, columns: time)
+            for b in samples {
+                // c_b (D) = Σ_t α_{b,t} h_{b,t}
+                UnsafeMutableRawPointer(output + b * features).initializeMemory(as: UInt8.self, repeating: 0, count: features * MemoryLayout<Scalar>.stride)
+                Scalar.attentionAddWeightedSum(weights: alpha + b * time, rows: input + b * time * features, count: time, width: features,
+                                               into: output + b * features)
+            }
         }
     }
 
+    /// Per half of the batch (one thread each): ∂L/∂α, the pooling path into ∂L/∂h, the softmax,
+    /// and ∂L/∂z of the projection's output through the scorer and tanh; the scorer's gradients are
+    /// summed per half and added in a fixed order (one or two threads give the same bits). Then the
+    /// projection's backward over all rows.
     public func backward(
         input: UnsafePointer<Scalar>, output: UnsafePointer<Scalar>, outputGradient: UnsafePointer<Scalar>,
         inputGradient: UnsafeMutablePointer<Scalar>?, shape: ActivationShape, batch: Int,
         parameters: ParameterStore<Scalar>
     ) {
-        let time = shape.time ?? 0, features = inputFeatures
-        let rowShape = ActivationShape(time: time, features: attentionSize)
+        let time = shape.time ?? 0, features = inputFeatures, width = attentionSize
         scoreGradient.resize(batch * time)
         logitGradient.resize(batch * time, zeroed: true)
-        hiddenGradient.resize(batch * time * attentionSize, zeroed: true)
-        preactivationGradient.resize(batch * time * attentionSize, zeroed: true)
-        for b in 0..<batch {
-            let h = input + b * time * features
-            // ∂L/∂α_b (T×1) = h_b (T×D) · g_b (D×1)
-            GEMM.multiply(
-                m: time, n: 1, k: features, a: h, lda: features, b: outputGradient + b * features, ldb: 1,
-                beta: 0, c: scoreGradient.pointer + b * time, ldc: 1)
-            if let inputGradient {
-                // ∂L/∂h_b (T×D) += α_bᵀ (T×1) · g_b (1×D)
-                GEMM.multiply(
-                    m: time, n: features, k: 1, a: weights.pointer + b * time, lda: 1,
-                    b: outputGradient + b * features, ldb: features, beta: 1, c: inputGradient + b * time * features, ldc: features)
+        preactivationGradient.resize(batch * time * width)
+        scorerGradients.resize(2 * (width + 1), zeroed: true)
+        let squashed = UnsafePointer(hiddenScores.pointer), alpha = UnsafePointer(weights.pointer)
+        let dAlpha = scoreGradient.pointer, dScore = logitGradient.pointer, dPreactivation = preactivationGradient.pointer
+        let partials = scorerGradients.pointer, scorerWeight = UnsafePointer(scorer.weight(in: parameters))
+        Parallelism.forBothHalves(batch) { samples, part in
+            for b in samples {
+                let h = input + b * time * features, g = outputGradient + b * features
+                // ∂L/∂α_{b,t} = ⟨h_{b,t}, g_b⟩;  ∂L/∂h_{b,t} += α_{b,t}·g_b (the pooling path)
+                Scalar.attentionRowDots(h, count: time, width: features, vector: g, bias: 0, into: dAlpha + b * time)
+                if let inputGradient {
+                    Scalar.attentionAddOuterProduct(weights: alpha + b * time, vector: g, count: time, width: features,
+                                                    into: inputGradient + b * time * features)
+                }
             }
+            let rows = samples.lowerBound * time, count = samples.count * time
+            Scalar.softmaxBackwardRows(probabilities: alpha + rows, outputGradient: dAlpha + rows, addingInto: dScore + rows,
+                                       rows: samples.count, columns: time)
+            // Scorer e = w₂·s + b₂ over s = tanh(z): ∂w₂ += Σ ∂e·s, ∂b₂ += Σ ∂e, ∂z = ∂e·w₂ ⊙ (1 − s²).
+            let weightSums = partials + part * (width + 1)
+            Scalar.attentionAddWeightedSum(weights: dScore + rows, rows: squashed + rows * width, count: count, width: width, into: weightSums)
+            weightSums[width] += Scalar.sum(dScore + rows, count: count)
+            Scalar.attentionTanhScoreBackward(scoreGradient: dScore + rows, vector: scorerWeight, squashed: squashed + rows * width,
+                                              count: count, width: width, into: dPreactivation + rows * width)
         }
-        Scalar.softmaxBackwardRows(
-            probabilities: weights.pointer, outputGradient: scoreGradient.pointer, addingInto: logitGradient.pointer,
-            rows: batch, columns: time)
-        scorer.backward(
-            input: hiddenScores.pointer, output: weights.pointer, outputGradient: logitGradient.pointer,
-            inputGradient: hiddenGradient.pointer, shape: rowShape, batch: batch, parameters: parameters)
-        squash.backward(
-            input: hiddenScores.pointer, output: hiddenScores.pointer, outputGradient: hiddenGradient.pointer,
-            inputGradient: preactivationGradient.pointer, shape: rowShape, batch: batch, parameters: parameters)
+        let weightGradient = scorer.weightGradient(in: parameters)
+        for index in 0..<width { weightGradient[index] += partials[index] + partials[width + 1 + index] }
+        scorer.biasGradient(in: parameters).pointee += partials[width] + partials[2 * width + 1]
         projection.backward(
-            input: input, output: hiddenScores.pointer, outputGradient: preactivationGradient.pointer,
+            input: input, output: squashed, outputGradient: dPreactivation,
             inputGradient: inputGradient, shape: shape, batch: batch, parameters: parameters)
     }
 }

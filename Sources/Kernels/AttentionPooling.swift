@@ -1,0 +1,69 @@
+/// The per-sample vector work of attention pooling over one series' T rows of width D: scores as
+/// row dot products, the weighted sum of the rows, its rank-1 gradient, and the gradient through
+/// the scorer and tanh, fused so that each (T, D) block is read once per use. As a BLAS GEMV
+/// with one output column each of these cost more in call overhead than in arithmetic.
+public enum AttentionPooling {
+    /// scores[t] = bias + ⟨rows[t], vector⟩ for t in 0..<count; rows is (count, width).
+    @inlinable
+    public static func rowDots<Scalar: TensorScalar>(
+        _ rows: UnsafePointer<Scalar>, count: Int, width: Int, vector: UnsafePointer<Scalar>, bias: Scalar,
+        into scores: UnsafeMutablePointer<Scalar>
+    ) {
+        for t in 0..<count {
+            let row = rows + t * width
+            var sum = SIMD16<Scalar>()
+            Elementwise.forEachBlock(width) { offset, lanes in
+                sum.addProduct(Elementwise.load(row + offset, count: lanes), Elementwise.load(vector + offset, count: lanes))
+            }
+            scores[t] = bias + sum.sum()
+        }
+    }
+
+    /// accumulator (width) += Σ_t weights[t]·rows[t].
+    @inlinable
+    public static func addWeightedSum<Scalar: TensorScalar>(
+        weights: UnsafePointer<Scalar>, rows: UnsafePointer<Scalar>, count: Int, width: Int,
+        into accumulator: UnsafeMutablePointer<Scalar>
+    ) {
+        Elementwise.forEachBlock(width) { offset, lanes in
+            var sum = Elementwise.load(accumulator + offset, count: lanes)
+            for t in 0..<count {
+                sum.addProduct(SIMD16<Scalar>(repeating: weights[t]), Elementwise.load(rows + t * width + offset, count: lanes))
+            }
+            Elementwise.store(sum, accumulator + offset, count: lanes)
+        }
+    }
+
+    /// target[t] += weights[t]·vector for t in 0..<count; target is (count, width).
+    @inlinable
+    public static func addOuterProduct<Scalar: TensorScalar>(
+        weights: UnsafePointer<Scalar>, vector: UnsafePointer<Scalar>, count: Int, width: Int,
+        into target: UnsafeMutablePointer<Scalar>
+    ) {
+        for t in 0..<count {
+            let row = target + t * width, weight = SIMD16<Scalar>(repeating: weights[t])
+            Elementwise.forEachBlock(width) { offset, lanes in
+                Elementwise.store(Elementwise.load(row + offset, count: lanes).addingProduct(weight, Elementwise.load(vector + offset, count: lanes)),
+                                  row + offset, count: lanes)
+            }
+        }
+    }
+
+    /// The gradient of e[t] = ⟨tanh(z[t]), vector⟩ with respect to z, given ∂L/∂e:
+    /// target[t] = scoreGradient[t]·vector ⊙ (1 − squashed[t]²), squashed = tanh(z) (written, not added).
+    @inlinable
+    public static func tanhScoreBackward<Scalar: TensorScalar>(
+        scoreGradient: UnsafePointer<Scalar>, vector: UnsafePointer<Scalar>, squashed: UnsafePointer<Scalar>,
+        count: Int, width: Int, into target: UnsafeMutablePointer<Scalar>
+    ) {
+        let one = SIMD16<Scalar>(repeating: 1)
+        for t in 0..<count {
+            let weight = SIMD16<Scalar>(repeating: scoreGradient[t])
+            Elementwise.forEachBlock(width) { offset, lanes in
+                let index = t * width + offset
+                let y = Elementwise.load(squashed + index, count: lanes)
+                Elementwise.store(weight * Elementwise.load(vector + offset, count: lanes) * (one - y * y), target + index, count: lanes)
+            }
+        }
+    }
+}
