@@ -29,6 +29,8 @@ where Self.SIMD16Storage: Sendable {
         bias: UnsafePointer<Self>, c: UnsafeMutablePointer<Self>, ldc: Int)
 
     static func vectorExp(_ x: SIMD16<Self>) -> SIMD16<Self>
+    /// Lane-wise maximum; where either lane is NaN, which one is returned is unspecified.
+    static func vectorMaximum(_ x: SIMD16<Self>, _ y: SIMD16<Self>) -> SIMD16<Self>
     static func vectorSigmoid(_ x: SIMD16<Self>) -> SIMD16<Self>
     static func vectorTanh(_ x: SIMD16<Self>) -> SIMD16<Self>
 
@@ -403,6 +405,9 @@ extension Float: TensorScalar {
 
     @inlinable @inline(__always)
     public static func vectorExp(_ x: SIMD16<Float>) -> SIMD16<Float> { VectorMath.exp(x) }
+    // On the concrete type this is two vmaxps; through generic code it went lane by lane.
+    @inlinable @inline(__always)
+    public static func vectorMaximum(_ x: SIMD16<Float>, _ y: SIMD16<Float>) -> SIMD16<Float> { x.replacing(with: y, where: y .> x) }
     @inlinable @inline(__always)
     public static func vectorSigmoid(_ x: SIMD16<Float>) -> SIMD16<Float> { VectorMath.sigmoid(x) }
     @inlinable @inline(__always)
@@ -427,6 +432,9 @@ extension Double: TensorScalar {
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
             blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
+
+    @inlinable
+    public static func vectorMaximum(_ x: SIMD16<Double>, _ y: SIMD16<Double>) -> SIMD16<Double> { x.replacing(with: y, where: y .> x) }
 
     @inlinable
     public static func vectorExp(_ x: SIMD16<Double>) -> SIMD16<Double> {

@@ -101,9 +101,9 @@ public final class MultiHeadAttentionCore<Scalar: TensorScalar>: @unchecked Send
                 Scalar.smallMultiplyAddingBias(
                     m: queryTime, n: keyTime, k: d, a: upstream, lda: modelSize,
                     b: transposed, ldb: keyTime, bias: self.zeros.pointer, c: weightGradient.pointer, ldc: keyTime)
-                GEMM.multiply(
-                    transposeA: true, m: keyTime, n: d, k: queryTime, a: p, lda: keyTime, b: upstream, ldb: modelSize,
-                    beta: 1, c: valueGradient.head(b, h, headSize: d), ldc: valueGradient.rowStride)
+                Scalar.smallMultiplyAddTransposedA(
+                    m: keyTime, n: d, k: queryTime, a: p, lda: keyTime, b: upstream, ldb: modelSize,
+                    c: valueGradient.head(b, h, headSize: d), ldc: valueGradient.rowStride)
                 scoreGradient.zero()
                 Scalar.softmaxBackwardRows(
                     probabilities: p, outputGradient: weightGradient.pointer, addingInto: scoreGradient.pointer,
@@ -112,9 +112,9 @@ public final class MultiHeadAttentionCore<Scalar: TensorScalar>: @unchecked Send
                 Scalar.smallMultiplyAdd(
                     m: queryTime, n: d, k: keyTime, a: scoreGradient.pointer, lda: keyTime,
                     b: key.head(b, h, headSize: d), ldb: key.rowStride, c: queryGradient.head(b, h, headSize: d), ldc: queryGradient.rowStride)
-                GEMM.multiply(
-                    transposeA: true, m: keyTime, n: d, k: queryTime, a: scoreGradient.pointer, lda: keyTime,
-                    b: query.head(b, h, headSize: d), ldb: query.rowStride, beta: 1, c: keyGradient.head(b, h, headSize: d), ldc: keyGradient.rowStride)
+                Scalar.smallMultiplyAddTransposedA(
+                    m: keyTime, n: d, k: queryTime, a: scoreGradient.pointer, lda: keyTime,
+                    b: query.head(b, h, headSize: d), ldb: query.rowStride, c: keyGradient.head(b, h, headSize: d), ldc: keyGradient.rowStride)
             }
         }
         }

@@ -32,6 +32,8 @@ public final class MultiHeadAttentionPooling<Scalar: TensorScalar>: Layer, @unch
     private let queryGradient = Buffer<Scalar>()      // (1, D)
     private let keysValuesGradient = Buffer<Scalar>() // (B·T, 2D)
     private let contextGradient = Buffer<Scalar>()    // (B, D)
+    /// Keys and values of all B·T rows in one product through the last 2D rows of the in-projection.
+    private let keyValueProduct = LinearProduct<Scalar>()
 
     public init(name: String, queryName: String = "query", modelSize: Int, heads: Int) {
         self.name = name
@@ -95,9 +97,8 @@ public final class MultiHeadAttentionPooling<Scalar: TensorScalar>: Layer, @unch
         GEMM.multiply(transposeB: true, m: 1, n: d, k: d, a: parameters.value(queryID), lda: d, b: weight, ldb: d,
                       beta: 0, c: projectedQuery.pointer, ldc: d)
         Scalar.addRowVector(bias, to: projectedQuery.pointer, rows: 1, columns: d)
-        GEMM.multiply(transposeB: true, m: rows, n: 2 * d, k: d, a: input, lda: d, b: weight + d * d, ldb: d,
-                      beta: 0, c: keysValues.pointer, ldc: 2 * d)
-        Scalar.addRowVector(bias + d, to: keysValues.pointer, rows: rows, columns: 2 * d)
+        keyValueProduct.forward(input, rows: rows, inputFeatures: d, outputFeatures: 2 * d, weight: weight + d * d, bias: bias + d,
+                                output: keysValues.pointer)
         let view = views(keysValues.pointer, query: projectedQuery.pointer, time: time)
         core.forward(query: view.query, key: view.key, value: view.value, batch: batch, queryTime: 1, keyTime: time,
                      context: context.pointer)
@@ -137,13 +138,13 @@ public final class MultiHeadAttentionPooling<Scalar: TensorScalar>: Layer, @unch
         Scalar.addColumnSums(of: keysValuesGradient.pointer, rows: rows, columns: 2 * d, into: biasGradient + d)
         GEMM.multiply(transposeA: true, m: d, n: d, k: 1, a: queryGradient.pointer, lda: d, b: parameters.value(queryID), ldb: d,
                       beta: 1, c: weightGradient, ldc: d)
-        GEMM.multiply(transposeA: true, m: 2 * d, n: d, k: rows, a: keysValuesGradient.pointer, lda: 2 * d, b: input, ldb: d,
-                      beta: 1, c: weightGradient + d * d, ldc: d)
+        keyValueProduct.addWeightGradient(keysValuesGradient.pointer, input: input, rows: rows, inputFeatures: d, outputFeatures: 2 * d,
+                                          into: weightGradient + d * d)
         GEMM.multiply(m: 1, n: d, k: d, a: queryGradient.pointer, lda: d, b: weight, ldb: d,
                       beta: 1, c: parameters.gradient(queryID), ldc: d)
         if let inputGradient {
-            GEMM.multiply(m: rows, n: d, k: 2 * d, a: keysValuesGradient.pointer, lda: 2 * d, b: weight + d * d, ldb: d,
-                          beta: 1, c: inputGradient, ldc: d)
+            keyValueProduct.addInputGradient(keysValuesGradient.pointer, rows: rows, inputFeatures: d, outputFeatures: 2 * d,
+                                             weight: weight + d * d, into: inputGradient)
         }
     }
 }
