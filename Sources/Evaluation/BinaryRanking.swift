@@ -127,6 +127,18 @@ public enum BinaryRanking {
     }
 }
 
+extension BinaryRanking {
+    /// The F1-maximising decision point of a (validation) set placed halfway between the lowest
+    /// score it calls positive and the highest it calls negative, so that scores of new data just
+    /// below the lowest positive seen are not cut off. On this set `score >= cut` makes the same
+    /// calls as the threshold of `f1MaximisingThreshold`. Nil when that threshold is undefined.
+    public static func f1MaximisingCut<Score: BinaryFloatingPoint>(scores: [Score], labels: [Int]) throws -> Double? {
+        guard let threshold = try f1MaximisingThreshold(scores: scores, labels: labels).threshold else { return nil }
+        guard let below = scores.lazy.map(Double.init).filter({ $0 < threshold }).max() else { return threshold }
+        return (threshold + below) / 2
+    }
+}
+
 /// One point of a ROC curve. Samples with `score >= threshold` are predicted positive;
 /// `threshold == nil` marks the origin, where the threshold is above every score (sklearn's
 /// `+inf`, which JSON cannot carry); in JSON that point simply has no `threshold` key.

@@ -19,6 +19,9 @@ public struct CheckpointMetadata: Codable, Sendable, Equatable {
     public var normalizer: Normalizer?
     /// The model definition (layer graph and hyper-parameters) the parameters belong to.
     public var definition: ModelDefinition?
+    /// Two classes: the decision threshold on P(second class) chosen when training (`train
+    /// --threshold`); nil means 0.5. `evaluate` and `predict` use it unless told otherwise.
+    public var threshold: Double?
 
     public init(model: String, inputChannels: Int, length: Int, classNames: [String], training: TrainingConfiguration? = nil,
                 epoch: Int? = nil, normalizer: Normalizer? = nil, definition: ModelDefinition? = nil) {

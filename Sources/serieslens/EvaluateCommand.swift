@@ -21,8 +21,11 @@ struct EvaluateCommand: ParsableCommand {
 
     @OptionGroup var input: CheckpointDataOptions
 
-    @Option(help: "Decision threshold on P(anomalous); 'best-f1' picks the F1-maximising one on this data.")
-    var threshold = "0.5"
+    @Option(help: ArgumentHelp("""
+        Decision threshold on P(anomalous) (default: the one stored by train --threshold, else 0.5); \
+        best-f1 picks the F1-maximising one on this data (optimistic: tuned on what it scores).
+        """, valueName: "p|best-f1"))
+    var threshold: String?
 
     @Option(help: ArgumentHelp("Also write the metrics as JSON here.", valueName: "file"))
     var json: String?
@@ -37,13 +40,15 @@ struct EvaluateCommand: ParsableCommand {
             let cutoff: Double
             if loaded.metadata.classNames.count > 2 {
                 cutoff = 0.5  // multi-class: the largest probability wins; no threshold
+            } else if threshold == nil {
+                cutoff = loaded.metadata.threshold ?? 0.5
             } else if threshold == "best-f1" {
                 let choice = try BinaryRanking.f1MaximisingThreshold(scores: predictions.probabilities, labels: loaded.dataset.labels)
                 guard let best = choice.threshold else { throw ValidationError("--threshold best-f1 needs both classes in the data") }
                 cutoff = best
             } else {
-                guard let value = Double(threshold), value >= 0, value <= 1 else {
-                    throw ValidationError("--threshold must be a number in [0, 1] or best-f1, got '\(threshold)'")
+                guard let value = threshold.flatMap(Double.init), value >= 0, value <= 1 else {
+                    throw ValidationError("--threshold must be a number in [0, 1] or best-f1, got '\(threshold ?? "")'")
                 }
                 cutoff = value
             }
@@ -90,14 +95,15 @@ struct PredictCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the (N, T) importance maps as .npy.", valueName: "file"))
     var importance: String?
 
-    @Option(help: "Decision threshold on the probability.")
-    var threshold = 0.5
+    @Option(help: "Decision threshold on the probability (default: the one stored by train --threshold, else 0.5).")
+    var threshold: Double?
 
     func run() throws {
         do {
             let loaded = try input.load()
             let predictions = try Predictor(model: loaded.model).predict(loaded.dataset, importance: importance != nil)
             let names = loaded.metadata.classNames
+            let threshold = self.threshold ?? loaded.metadata.threshold ?? 0.5
             var csv: String
             if names.count <= 2 {
                 csv = "id,probability,predicted\n"

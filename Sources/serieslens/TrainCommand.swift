@@ -57,6 +57,19 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Directory for the checkpoint, history and metrics.", valueName: "dir"))
     var out: String?
 
+    @Option(help: ArgumentHelp("""
+        Two classes: the decision threshold on P(anomalous) for the test metrics, stored in the \
+        checkpoint for evaluate and predict. validation-f1: the F1-maximising cut on the validation set \
+        (halfway between the scores either side of it).
+        """, valueName: "p|validation-f1"))
+    var threshold = "0.5"
+
+    func validate() throws {
+        guard threshold == "validation-f1" || Double(threshold).map({ (0...1).contains($0) }) == true else {
+            throw ValidationError("--threshold must be a number in [0, 1] or validation-f1, got '\(threshold)'")
+        }
+    }
+
     func run() throws {
         do {
             if let resume {
@@ -94,6 +107,11 @@ struct TrainCommand: ParsableCommand {
 
     private func trainAndReport(arguments: [String], resuming: TrainingState?) throws {
         let (train, validation, test, normalizer, description) = try loadData()
+        if threshold == "validation-f1" {
+            // Fail before training, not after it.
+            guard train.classCount == 2 else { throw ValidationError("--threshold validation-f1 needs two classes, the data has \(train.classCount)") }
+            guard validation?.count ?? 0 > 0 else { throw ValidationError("--threshold validation-f1 needs a validation set (--validation-fraction > 0)") }
+        }
         let pluginDirectories = plugins + ModelRegistry.environmentPluginDirectories()
         let classifier: SequentialClassifier<Float> = try ModelCatalog.make(
             model, inputChannels: train.channels, classCount: train.classCount, length: train.length, pluginDirectories: pluginDirectories)
@@ -138,8 +156,17 @@ struct TrainCommand: ParsableCommand {
         let monitored = result.monitored == .validation ? "val loss" : "train loss"
         print("best epoch \(result.bestEpoch) (\(monitored) \(String(format: "%.4f", result.bestLoss)))\(result.stoppedEarly ? ", stopped early" : "")")
 
+        let cutoff = try decisionThreshold(classifier: classifier, validation: validation)
+        if cutoff != 0.5 {
+            var chosen = metadata
+            chosen.epoch = result.bestEpoch
+            chosen.threshold = cutoff
+            try Checkpoint.save(classifier, metadata: chosen, to: directory.appendingPathComponent("model.safetensors"))
+            print("decision threshold \(String(format: "%.4f", cutoff))\(threshold == "validation-f1" ? " (F1-maximising on the \(validation?.count ?? 0) validation series)" : "")")
+        }
         let predictions = try Predictor(model: classifier).predict(test, importance: true)
-        let report = try RunReport.classification(probabilities: predictions.probabilities, labels: test.labels, classNames: train.classNames)
+        let report = try RunReport.classification(
+            probabilities: predictions.probabilities, labels: test.labels, classNames: train.classNames, threshold: cutoff)
         print("\ntest set (\(test.count) series):")
         print(report.table())
         try RunFiles.writeJSON(report, to: directory.appendingPathComponent("metrics.json"))
@@ -150,6 +177,7 @@ struct TrainCommand: ParsableCommand {
         settings["seed"] = "\(seed)"
         settings["normalisation"] = data.normalize
         settings["parameters"] = "\(classifier.parameters.count)"
+        if train.classCount == 2 { settings["threshold"] = threshold == "validation-f1" ? "\(cutoff) (validation F1)" : "\(cutoff)" }
         let (written, explanation) = try RunReport.write(
             title: "SeriesLens: \(model)", command: "serieslens train " + arguments.joined(separator: " "), settings: settings,
             modelName: model, model: classifier, test: test, history: result.history, classification: report,
@@ -160,5 +188,14 @@ struct TrainCommand: ParsableCommand {
         }
         print("wrote \(directory.path)/model.safetensors, last.safetensors, history.csv, history.json, metrics.json, \(written.html.lastPathComponent) (+ \(written.figures.count) figures)")
     }
-}
 
+    /// The --threshold for the best epoch's model (already restored into `classifier`).
+    private func decisionThreshold(classifier: SequentialClassifier<Float>, validation: SeriesDataset?) throws -> Double {
+        guard threshold == "validation-f1", let validation else { return Double(threshold) ?? 0.5 }
+        let scores = try Predictor(model: classifier).predict(validation, importance: false).probabilities
+        guard let cut = try BinaryRanking.f1MaximisingCut(scores: scores, labels: validation.labels) else {
+            throw ValidationError("--threshold validation-f1: the validation set has no anomalous series")
+        }
+        return cut
+    }
+}

@@ -68,6 +68,33 @@ import Testing
             .appendingPathComponent("DatasetsTests/Fixtures/ucr/GunPoint")
     }
 
+    /// --threshold validation-f1: the cut chosen on the validation set scores the test set, is stored in
+    /// the checkpoint, and evaluate uses it by default; without a validation set it is refused up front.
+    @Test func thresholdChosenOnValidation() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let common = ["train", "--model", "ffn", "--samples", "300", "--length", "40", "--epochs", "3", "--seed", "3"]
+        let result = try Self.run(common + ["--threshold", "validation-f1", "--out", directory.path])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.stdout.contains("F1-maximising on the 46 validation series"), "\(result.stdout)")
+        func threshold(_ url: URL) throws -> Double? {
+            let json = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any]
+            return (json?["binary"] as? [String: Any])?["threshold"] as? Double
+        }
+        let trained = try #require(try threshold(directory.appendingPathComponent("metrics.json")))
+        #expect(trained > 0 && trained < 1)
+        let evaluatedJSON = directory.appendingPathComponent("evaluated.json")
+        let evaluated = try Self.run(["evaluate", "--checkpoint", directory.appendingPathComponent("model.safetensors").path,
+                                      "--samples", "60", "--length", "40", "--json", evaluatedJSON.path])
+        #expect(evaluated.status == 0, "stderr: \(evaluated.stderr)")
+        #expect(try threshold(evaluatedJSON) == trained)
+        let refused = try Self.run(common + ["--threshold", "validation-f1", "--validation-fraction", "0", "--out", directory.path + "-none"])
+        #expect(refused.status == 1 && refused.stderr.contains("needs a validation set") && !refused.stdout.contains("epoch "),
+                "\(refused.stdout) \(refused.stderr)")
+        let bad = try Self.run(common + ["--threshold", "1.5"])
+        #expect(bad.status != 0 && bad.stderr.contains("--threshold must be a number in [0, 1] or validation-f1"), "\(bad.stderr)")
+    }
+
     /// --validation-fraction 0: all 50 training series are trained on, the epoch with the lowest
     /// training loss is kept, and the files say so without a validation column or a NaN.
     @Test func trainsWithoutValidationSet() throws {

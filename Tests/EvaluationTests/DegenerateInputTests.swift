@@ -156,4 +156,16 @@ import Testing
         #expect(json == #"[{"reason":"computed value was not a finite number","value":null},{"value":0.25}]"#)
         #expect(MetricValue.value(.infinity).value == nil)
     }
+
+    /// The validation cut sits halfway between the two scores either side of the F1 optimum and makes
+    /// the same calls on that set.
+    @Test func f1MaximisingCutIsHalfwayAcrossTheGap() throws {
+        let scores: [Double] = [0.1, 0.2, 0.3, 0.8, 0.9], labels = [0, 0, 0, 1, 1]
+        let cut = try #require(try BinaryRanking.f1MaximisingCut(scores: scores, labels: labels))
+        #expect(abs(cut - 0.55) < 1e-12)
+        #expect(try BinaryRanking.f1MaximisingThreshold(scores: scores, labels: labels).threshold == 0.8)
+        // Every score positive at the optimum: nothing below, so the observed threshold itself.
+        #expect(try BinaryRanking.f1MaximisingCut(scores: [0.4, 0.6], labels: [1, 1]) == 0.4)
+        #expect(try BinaryRanking.f1MaximisingCut(scores: [0.4, 0.6], labels: [0, 0]) == nil)
+    }
 }
