@@ -144,4 +144,58 @@ let benchmarks: @Sendable () -> Void = {
         }
         recordRate(benchmark, megaelements, work: Double(32 * 500), start: start)
     }
+
+    // The cnn's second convolution (32 → 64 channels, kernel 5) over a batch of 32 series of 500:
+    // the sliding-window products the layer runs (pad once, one product per series with
+    // overlapping rows) against the direct definition, four nested loops.
+    let (convBatch, convTime, convIn, convOut, convKernel) = (32, 500, 32, 64, 5)
+    let convFLOPs = 2.0 * Double(convBatch * convTime * convOut * convIn * convKernel)
+    let convInput = randomFloats(convBatch * convTime * convIn, seed: 9)
+    let convWeight = randomFloats(convOut * convIn * convKernel, seed: 10)
+    let left = (convKernel - 1) / 2, paddedTime = convTime + convKernel - 1
+    Benchmark("conv1d/sliding-window/B\(convBatch)xT\(convTime)xC\(convIn)xO\(convOut)xK\(convKernel)") { benchmark in
+        var padded = [Float](repeating: 0, count: convBatch * paddedTime * convIn)
+        var window = [Float](repeating: 0, count: convKernel * convIn * convOut)
+        var output = [Float](repeating: 0, count: convBatch * convTime * convOut)
+        let bias = [Float](repeating: 0, count: convOut)
+        let start = ContinuousClock.now
+        for _ in benchmark.scaledIterations {
+            Float.padSeries(convInput, batch: convBatch, time: convTime, channels: convIn, before: left, after: convKernel - 1 - left, into: &padded)
+            Float.windowWeights(convWeight, outputChannels: convOut, channels: convIn, kernel: convKernel, flipped: false, into: &window)
+            padded.withUnsafeBufferPointer { x in
+                output.withUnsafeMutableBufferPointer { y in
+                    for b in 0..<convBatch {
+                        SmallGEMM.multiplyAddingBias(
+                            m: convTime, n: convOut, k: convKernel * convIn, a: x.baseAddress! + b * paddedTime * convIn, lda: convIn,
+                            b: window, ldb: convOut, bias: bias, c: y.baseAddress! + b * convTime * convOut, ldc: convOut)
+                    }
+                }
+            }
+            blackHole(output)
+        }
+        recordRate(benchmark, gigaflops, work: convFLOPs, start: start)
+    }
+    Benchmark("conv1d/naive/B\(convBatch)xT\(convTime)xC\(convIn)xO\(convOut)xK\(convKernel)",
+              configuration: .init(metrics: [.wallClock, .throughput, gigaflops, megaelements], warmupIterations: 0,
+                                   maxDuration: .seconds(2), maxIterations: 3)) { benchmark in
+        var output = [Float](repeating: 0, count: convBatch * convTime * convOut)
+        let start = ContinuousClock.now
+        for _ in benchmark.scaledIterations {
+            for b in 0..<convBatch {
+                for t in 0..<convTime {
+                    for o in 0..<convOut {
+                        var sum: Float = 0
+                        for c in 0..<convIn {
+                            for k in 0..<convKernel where (0..<convTime).contains(t + k - left) {
+                                sum += convWeight[(o * convIn + c) * convKernel + k] * convInput[(b * convTime + t + k - left) * convIn + c]
+                            }
+                        }
+                        output[(b * convTime + t) * convOut + o] = sum
+                    }
+                }
+            }
+            blackHole(output)
+        }
+        recordRate(benchmark, gigaflops, work: convFLOPs, start: start)
+    }
 }

@@ -33,7 +33,7 @@ public enum KernelProfiler {
         case normalization = "layer/batch norm"
         case normalizationBackward = "layer/batch norm backward"
         case convolutionLayout = "convolution padding and weight layout"
-        case attentionPooling = "attention pooling (row dots, weighted sums)"
+        case rowProducts = "row products (dots, weighted sums, rank-1)"
 
         /// Matrix products report GFLOP/s; the rest, millions of elements per second.
         public var isMatrixProduct: Bool { [.blasGEMM, .smallGEMM, .thinSmallGEMM, .smallGEMMTransposedA].contains(self) }

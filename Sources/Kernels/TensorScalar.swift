@@ -73,15 +73,15 @@ where Self.SIMD16Storage: Sendable {
         mean: UnsafePointer<Self>, inverseStandardDeviation: UnsafePointer<Self>, gamma: UnsafePointer<Self>,
         gammaGradient: UnsafeMutablePointer<Self>, betaGradient: UnsafeMutablePointer<Self>,
         addingInto inputGradient: UnsafeMutablePointer<Self>?, batchStatistics: Bool)
-    /// Attention pooling's per-sample vector work (`AttentionPooling`).
-    static func attentionRowDots(
+    /// One-vector products over the rows of a matrix (`RowProducts`).
+    static func rowDots(
         _ rows: UnsafePointer<Self>, count: Int, width: Int, vector: UnsafePointer<Self>, bias: Self,
         into scores: UnsafeMutablePointer<Self>)
-    static func attentionAddWeightedSum(
+    static func addWeightedRowSum(
         weights: UnsafePointer<Self>, rows: UnsafePointer<Self>, count: Int, width: Int, into accumulator: UnsafeMutablePointer<Self>)
-    static func attentionAddOuterProduct(
+    static func addOuterProduct(
         weights: UnsafePointer<Self>, vector: UnsafePointer<Self>, count: Int, width: Int, into target: UnsafeMutablePointer<Self>)
-    static func attentionTanhScoreBackward(
+    static func tanhScoreBackward(
         scoreGradient: UnsafePointer<Self>, vector: UnsafePointer<Self>, squashed: UnsafePointer<Self>,
         count: Int, width: Int, into target: UnsafeMutablePointer<Self>)
     /// Sliding-window convolution layout (`Convolution`): zero-padded series, and the weight
@@ -263,34 +263,34 @@ extension TensorScalar {
                 betaGradient: betaGradient, addingInto: inputGradient, batchStatistics: batchStatistics)
         }
     }
-    @inlinable public static func attentionRowDots(
+    @inlinable public static func rowDots(
         _ rows: UnsafePointer<Self>, count: Int, width: Int, vector: UnsafePointer<Self>, bias: Self,
         into scores: UnsafeMutablePointer<Self>
     ) {
-        KernelProfiler.measure(.attentionPooling, work: count * width) {
-            AttentionPooling.rowDots(rows, count: count, width: width, vector: vector, bias: bias, into: scores)
+        KernelProfiler.measure(.rowProducts, work: count * width) {
+            RowProducts.rowDots(rows, count: count, width: width, vector: vector, bias: bias, into: scores)
         }
     }
-    @inlinable public static func attentionAddWeightedSum(
+    @inlinable public static func addWeightedRowSum(
         weights: UnsafePointer<Self>, rows: UnsafePointer<Self>, count: Int, width: Int, into accumulator: UnsafeMutablePointer<Self>
     ) {
-        KernelProfiler.measure(.attentionPooling, work: count * width) {
-            AttentionPooling.addWeightedSum(weights: weights, rows: rows, count: count, width: width, into: accumulator)
+        KernelProfiler.measure(.rowProducts, work: count * width) {
+            RowProducts.addWeightedSum(weights: weights, rows: rows, count: count, width: width, into: accumulator)
         }
     }
-    @inlinable public static func attentionAddOuterProduct(
+    @inlinable public static func addOuterProduct(
         weights: UnsafePointer<Self>, vector: UnsafePointer<Self>, count: Int, width: Int, into target: UnsafeMutablePointer<Self>
     ) {
-        KernelProfiler.measure(.attentionPooling, work: count * width) {
-            AttentionPooling.addOuterProduct(weights: weights, vector: vector, count: count, width: width, into: target)
+        KernelProfiler.measure(.rowProducts, work: count * width) {
+            RowProducts.addOuterProduct(weights: weights, vector: vector, count: count, width: width, into: target)
         }
     }
-    @inlinable public static func attentionTanhScoreBackward(
+    @inlinable public static func tanhScoreBackward(
         scoreGradient: UnsafePointer<Self>, vector: UnsafePointer<Self>, squashed: UnsafePointer<Self>,
         count: Int, width: Int, into target: UnsafeMutablePointer<Self>
     ) {
-        KernelProfiler.measure(.attentionPooling, work: count * width) {
-            AttentionPooling.tanhScoreBackward(scoreGradient: scoreGradient, vector: vector, squashed: squashed, count: count, width: width, into: target)
+        KernelProfiler.measure(.rowProducts, work: count * width) {
+            RowProducts.tanhScoreBackward(scoreGradient: scoreGradient, vector: vector, squashed: squashed, count: count, width: width, into: target)
         }
     }
     @inlinable public static func padSeries(

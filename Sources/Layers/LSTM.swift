@@ -229,10 +229,15 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
                 m: 4 * hidden, n: hidden, k: rows, a: gates, lda: 4 * hidden,
                 b: work.hidden.pointer + (direction == 0 ? 0 : 2) * slab, ldb: hidden,
                 c: parameters.gradient(ids.hiddenWeight), ldc: hidden)
-            GEMM.multiply(
-                transposeA: true, m: 4 * hidden, n: channels, k: rows,
-                a: gates, lda: 4 * hidden, b: x, ldb: channels,
-                beta: 1, c: parameters.gradient(ids.inputWeight), ldc: channels)
+            if channels == 1 {
+                // ∂W_ih (4H) += Σ_rows x_r·∂gates_r: a weighted row sum, not a one-column GEMM.
+                Scalar.addWeightedRowSum(weights: x, rows: gates, count: rows, width: 4 * hidden, into: parameters.gradient(ids.inputWeight))
+            } else {
+                GEMM.multiply(
+                    transposeA: true, m: 4 * hidden, n: channels, k: rows,
+                    a: gates, lda: 4 * hidden, b: x, ldb: channels,
+                    beta: 1, c: parameters.gradient(ids.inputWeight), ldc: channels)
+            }
             // Both biases get the same gradient: sum the columns once.
             work.biasSum.resize(4 * hidden, zeroed: true)
             Scalar.addColumnSums(of: gates, rows: rows, columns: 4 * hidden, into: work.biasSum.pointer)
@@ -240,10 +245,15 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
             Scalar.addScaled(work.biasSum.pointer, scale: 1, into: parameters.gradient(ids.hiddenBias), count: 4 * hidden)
             if wantsInputGradient {
                 work.inputGradient.resize(rows * channels)
-                GEMM.multiply(
-                    m: rows, n: channels, k: 4 * hidden,
-                    a: gates, lda: 4 * hidden, b: parameters.value(ids.inputWeight), ldb: channels,
-                    beta: 0, c: work.inputGradient.pointer, ldc: channels)
+                if channels == 1 {
+                    Scalar.rowDots(gates, count: rows, width: 4 * hidden, vector: parameters.value(ids.inputWeight), bias: 0,
+                                   into: work.inputGradient.pointer)
+                } else {
+                    GEMM.multiply(
+                        m: rows, n: channels, k: 4 * hidden,
+                        a: gates, lda: 4 * hidden, b: parameters.value(ids.inputWeight), ldb: channels,
+                        beta: 0, c: work.inputGradient.pointer, ldc: channels)
+                }
             }
         }
         if let inputGradient {

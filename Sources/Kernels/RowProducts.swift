@@ -1,8 +1,9 @@
-/// The per-sample vector work of attention pooling over one series' T rows of width D: scores as
-/// row dot products, the weighted sum of the rows, its rank-1 gradient, and the gradient through
-/// the scorer and tanh, fused so that each (T, D) block is read once per use. As a BLAS GEMV
-/// with one output column each of these cost more in call overhead than in arithmetic.
-public enum AttentionPooling {
+/// Products with one vector over the rows of a (count, width) matrix: row dot products, the weighted
+/// sum of the rows, a rank-1 update, and attention's gradient through its scorer and tanh, fused so
+/// that each block is read once per use. Attention pooling does them per series (T rows of width D),
+/// an LSTM with one input channel over all T·B rows of its gates. As BLAS GEMVs with one output
+/// column they cost more in call overhead and packing than in arithmetic.
+public enum RowProducts {
     /// scores[t] = bias + ⟨rows[t], vector⟩ for t in 0..<count; rows is (count, width).
     @inlinable
     public static func rowDots<Scalar: TensorScalar>(
