@@ -4,14 +4,14 @@
 /// an LSTM with one input channel over all T·B rows of its gates. As BLAS GEMVs with one output
 /// column they cost more in call overhead and packing than in arithmetic.
 public enum RowProducts {
-    /// scores[t] = bias + ⟨rows[t], vector⟩ for t in 0..<count; rows is (count, width).
+    /// scores[t] = bias + ⟨rows[t], vector⟩ for t in 0..<count; row t starts at rows + t·rowStride.
     @inlinable
     public static func rowDots<Scalar: TensorScalar>(
-        _ rows: UnsafePointer<Scalar>, count: Int, width: Int, vector: UnsafePointer<Scalar>, bias: Scalar,
+        _ rows: UnsafePointer<Scalar>, count: Int, width: Int, rowStride: Int, vector: UnsafePointer<Scalar>, bias: Scalar,
         into scores: UnsafeMutablePointer<Scalar>
     ) {
         for t in 0..<count {
-            let row = rows + t * width
+            let row = rows + t * rowStride
             var sum = SIMD16<Scalar>()
             Elementwise.forEachBlock(width) { offset, lanes in
                 sum.addProduct(Elementwise.load(row + offset, count: lanes), Elementwise.load(vector + offset, count: lanes))
@@ -20,29 +20,29 @@ public enum RowProducts {
         }
     }
 
-    /// accumulator (width) += Σ_t weights[t]·rows[t].
+    /// accumulator (width) += Σ_t weights[t]·rows[t], row t at rows + t·rowStride.
     @inlinable
     public static func addWeightedSum<Scalar: TensorScalar>(
-        weights: UnsafePointer<Scalar>, rows: UnsafePointer<Scalar>, count: Int, width: Int,
+        weights: UnsafePointer<Scalar>, rows: UnsafePointer<Scalar>, count: Int, width: Int, rowStride: Int,
         into accumulator: UnsafeMutablePointer<Scalar>
     ) {
         Elementwise.forEachBlock(width) { offset, lanes in
             var sum = Elementwise.load(accumulator + offset, count: lanes)
             for t in 0..<count {
-                sum.addProduct(SIMD16<Scalar>(repeating: weights[t]), Elementwise.load(rows + t * width + offset, count: lanes))
+                sum.addProduct(SIMD16<Scalar>(repeating: weights[t]), Elementwise.load(rows + t * rowStride + offset, count: lanes))
             }
             Elementwise.store(sum, accumulator + offset, count: lanes)
         }
     }
 
-    /// target[t] += weights[t]·vector for t in 0..<count; target is (count, width).
+    /// target[t] += weights[t]·vector for t in 0..<count; target row t at target + t·rowStride.
     @inlinable
     public static func addOuterProduct<Scalar: TensorScalar>(
-        weights: UnsafePointer<Scalar>, vector: UnsafePointer<Scalar>, count: Int, width: Int,
+        weights: UnsafePointer<Scalar>, vector: UnsafePointer<Scalar>, count: Int, width: Int, rowStride: Int,
         into target: UnsafeMutablePointer<Scalar>
     ) {
         for t in 0..<count {
-            let row = target + t * width, weight = SIMD16<Scalar>(repeating: weights[t])
+            let row = target + t * rowStride, weight = SIMD16<Scalar>(repeating: weights[t])
             Elementwise.forEachBlock(width) { offset, lanes in
                 Elementwise.store(Elementwise.load(row + offset, count: lanes).addingProduct(weight, Elementwise.load(vector + offset, count: lanes)),
                                   row + offset, count: lanes)

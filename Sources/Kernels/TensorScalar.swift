@@ -75,12 +75,12 @@ where Self.SIMD16Storage: Sendable {
         addingInto inputGradient: UnsafeMutablePointer<Self>?, batchStatistics: Bool)
     /// One-vector products over the rows of a matrix (`RowProducts`).
     static func rowDots(
-        _ rows: UnsafePointer<Self>, count: Int, width: Int, vector: UnsafePointer<Self>, bias: Self,
+        _ rows: UnsafePointer<Self>, count: Int, width: Int, rowStride: Int, vector: UnsafePointer<Self>, bias: Self,
         into scores: UnsafeMutablePointer<Self>)
     static func addWeightedRowSum(
-        weights: UnsafePointer<Self>, rows: UnsafePointer<Self>, count: Int, width: Int, into accumulator: UnsafeMutablePointer<Self>)
+        weights: UnsafePointer<Self>, rows: UnsafePointer<Self>, count: Int, width: Int, rowStride: Int, into accumulator: UnsafeMutablePointer<Self>)
     static func addOuterProduct(
-        weights: UnsafePointer<Self>, vector: UnsafePointer<Self>, count: Int, width: Int, into target: UnsafeMutablePointer<Self>)
+        weights: UnsafePointer<Self>, vector: UnsafePointer<Self>, count: Int, width: Int, rowStride: Int, into target: UnsafeMutablePointer<Self>)
     static func tanhScoreBackward(
         scoreGradient: UnsafePointer<Self>, vector: UnsafePointer<Self>, squashed: UnsafePointer<Self>,
         count: Int, width: Int, into target: UnsafeMutablePointer<Self>)
@@ -264,25 +264,25 @@ extension TensorScalar {
         }
     }
     @inlinable public static func rowDots(
-        _ rows: UnsafePointer<Self>, count: Int, width: Int, vector: UnsafePointer<Self>, bias: Self,
+        _ rows: UnsafePointer<Self>, count: Int, width: Int, rowStride: Int, vector: UnsafePointer<Self>, bias: Self,
         into scores: UnsafeMutablePointer<Self>
     ) {
         KernelProfiler.measure(.rowProducts, work: count * width) {
-            RowProducts.rowDots(rows, count: count, width: width, vector: vector, bias: bias, into: scores)
+            RowProducts.rowDots(rows, count: count, width: width, rowStride: rowStride, vector: vector, bias: bias, into: scores)
         }
     }
     @inlinable public static func addWeightedRowSum(
-        weights: UnsafePointer<Self>, rows: UnsafePointer<Self>, count: Int, width: Int, into accumulator: UnsafeMutablePointer<Self>
+        weights: UnsafePointer<Self>, rows: UnsafePointer<Self>, count: Int, width: Int, rowStride: Int, into accumulator: UnsafeMutablePointer<Self>
     ) {
         KernelProfiler.measure(.rowProducts, work: count * width) {
-            RowProducts.addWeightedSum(weights: weights, rows: rows, count: count, width: width, into: accumulator)
+            RowProducts.addWeightedSum(weights: weights, rows: rows, count: count, width: width, rowStride: rowStride, into: accumulator)
         }
     }
     @inlinable public static func addOuterProduct(
-        weights: UnsafePointer<Self>, vector: UnsafePointer<Self>, count: Int, width: Int, into target: UnsafeMutablePointer<Self>
+        weights: UnsafePointer<Self>, vector: UnsafePointer<Self>, count: Int, width: Int, rowStride: Int, into target: UnsafeMutablePointer<Self>
     ) {
         KernelProfiler.measure(.rowProducts, work: count * width) {
-            RowProducts.addOuterProduct(weights: weights, vector: vector, count: count, width: width, into: target)
+            RowProducts.addOuterProduct(weights: weights, vector: vector, count: count, width: width, rowStride: rowStride, into: target)
         }
     }
     @inlinable public static func tanhScoreBackward(

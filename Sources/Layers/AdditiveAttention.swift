@@ -78,12 +78,12 @@ public final class AdditiveAttention<Scalar: TensorScalar>: Layer, @unchecked Se
         Parallelism.splitInHalves(batch) { samples, _ in
             let rows = samples.lowerBound * time, count = samples.count * time
             Scalar.tanh(squashed + rows * width, squashed + rows * width, count: count * width)
-            Scalar.rowDots(squashed + rows * width, count: count, width: width, vector: scorerWeight, bias: scorerBias, into: alpha + rows)
+            Scalar.rowDots(squashed + rows * width, count: count, width: width, rowStride: width, vector: scorerWeight, bias: scorerBias, into: alpha + rows)
             Scalar.softmaxRows(alpha + rows, rows: samples.count, columns: time)
             for b in samples {
                 // c_b (D) = Σ_t α_{b,t} h_{b,t}
                 UnsafeMutableRawPointer(output + b * features).initializeMemory(as: UInt8.self, repeating: 0, count: features * MemoryLayout<Scalar>.stride)
-                Scalar.addWeightedRowSum(weights: alpha + b * time, rows: input + b * time * features, count: time, width: features,
+                Scalar.addWeightedRowSum(weights: alpha + b * time, rows: input + b * time * features, count: time, width: features, rowStride: features,
                                                into: output + b * features)
             }
         }
@@ -110,9 +110,9 @@ public final class AdditiveAttention<Scalar: TensorScalar>: Layer, @unchecked Se
             for b in samples {
                 let h = input + b * time * features, g = outputGradient + b * features
                 // ∂L/∂α_{b,t} = ⟨h_{b,t}, g_b⟩;  ∂L/∂h_{b,t} += α_{b,t}·g_b (the pooling path)
-                Scalar.rowDots(h, count: time, width: features, vector: g, bias: 0, into: dAlpha + b * time)
+                Scalar.rowDots(h, count: time, width: features, rowStride: features, vector: g, bias: 0, into: dAlpha + b * time)
                 if let inputGradient {
-                    Scalar.addOuterProduct(weights: alpha + b * time, vector: g, count: time, width: features,
+                    Scalar.addOuterProduct(weights: alpha + b * time, vector: g, count: time, width: features, rowStride: features,
                                                     into: inputGradient + b * time * features)
                 }
             }
@@ -121,7 +121,7 @@ public final class AdditiveAttention<Scalar: TensorScalar>: Layer, @unchecked Se
                                        rows: samples.count, columns: time)
             // Scorer e = w₂·s + b₂ over s = tanh(z): ∂w₂ += Σ ∂e·s, ∂b₂ += Σ ∂e, ∂z = ∂e·w₂ ⊙ (1 − s²).
             let weightSums = partials + part * (width + 1)
-            Scalar.addWeightedRowSum(weights: dScore + rows, rows: squashed + rows * width, count: count, width: width, into: weightSums)
+            Scalar.addWeightedRowSum(weights: dScore + rows, rows: squashed + rows * width, count: count, width: width, rowStride: width, into: weightSums)
             weightSums[width] += Scalar.sum(dScore + rows, count: count)
             Scalar.tanhScoreBackward(scoreGradient: dScore + rows, vector: scorerWeight, squashed: squashed + rows * width,
                                               count: count, width: width, into: dPreactivation + rows * width)

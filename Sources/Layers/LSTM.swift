@@ -231,7 +231,7 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
                 c: parameters.gradient(ids.hiddenWeight), ldc: hidden)
             if channels == 1 {
                 // ∂W_ih (4H) += Σ_rows x_r·∂gates_r: a weighted row sum, not a one-column GEMM.
-                Scalar.addWeightedRowSum(weights: x, rows: gates, count: rows, width: 4 * hidden, into: parameters.gradient(ids.inputWeight))
+                Scalar.addWeightedRowSum(weights: x, rows: gates, count: rows, width: 4 * hidden, rowStride: 4 * hidden, into: parameters.gradient(ids.inputWeight))
             } else {
                 GEMM.multiply(
                     transposeA: true, m: 4 * hidden, n: channels, k: rows,
@@ -246,7 +246,7 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
             if wantsInputGradient {
                 work.inputGradient.resize(rows * channels)
                 if channels == 1 {
-                    Scalar.rowDots(gates, count: rows, width: 4 * hidden, vector: parameters.value(ids.inputWeight), bias: 0,
+                    Scalar.rowDots(gates, count: rows, width: 4 * hidden, rowStride: 4 * hidden, vector: parameters.value(ids.inputWeight), bias: 0,
                                    into: work.inputGradient.pointer)
                 } else {
                     GEMM.multiply(

@@ -36,6 +36,8 @@ public final class MultiHeadAttentionCore<Scalar: TensorScalar>: @unchecked Send
     // Per thread: (Tq, Tk) ∂L/∂P and ∂L/∂S of the current (b, h).
     private let weightGradients = [Buffer<Scalar>(), Buffer<Scalar>()]
     private let scoreGradients = [Buffer<Scalar>(), Buffer<Scalar>()]
+    // Per half of the batch: (Tq, D) ∂L/∂Q of a query shared by the batch.
+    private let queryGradientHalves = [Buffer<Scalar>(), Buffer<Scalar>()]
     // Per thread: (d, Tk) s·K_bhᵀ or V_bhᵀ, so the register-blocked product reads rows of it.
     private let transposedHeads = [Buffer<Scalar>(), Buffer<Scalar>()]
     private let zeros = Buffer<Scalar>()   // a zero row to start products from
@@ -60,6 +62,12 @@ public final class MultiHeadAttentionCore<Scalar: TensorScalar>: @unchecked Send
         for b in samples {
             for h in 0..<heads {
                 let p = weights.pointer + (b * heads + h) * block
+                if queryTime == 1 {
+                    singleQueryForward(query: query.head(b, h, headSize: d), key: key.head(b, h, headSize: d), keyStride: key.rowStride,
+                                       value: value.head(b, h, headSize: d), valueStride: value.rowStride, keyTime: keyTime,
+                                       weights: p, context: context + b * modelSize + h * d)
+                    continue
+                }
                 // P = softmax(Q·(s·K)ᵀ), C = P·V, both with SmallGEMM started from a zero row.
                 let transposed = transposedHeads[part].pointer
                 transposeHead(key.head(b, h, headSize: d), rowStride: key.rowStride, rows: keyTime, columns: d, scale: scale, into: transposed)
@@ -89,13 +97,29 @@ public final class MultiHeadAttentionCore<Scalar: TensorScalar>: @unchecked Send
         // A view with batch stride 0 (a learned query shared by the batch) accumulates over samples,
         // so only independent views let the batch split over threads.
         let independent = [queryGradient, keyGradient, valueGradient].allSatisfy { $0.batchStride != 0 }
+        // A shared query (pooling) still splits: each half of the batch sums its ∂Q into scratch, and
+        // the two are added in a fixed order (also on one thread, so the bits never depend on it).
+        let sharedQuery = !independent && queryGradient.batchStride == 0 && keyGradient.batchStride != 0 && valueGradient.batchStride != 0
+        if sharedQuery { for buffer in queryGradientHalves { buffer.resize(queryTime * modelSize, zeroed: true) } }
         let body = { (samples: Range<Int>, part: Int) in
+        let queryGradient = sharedQuery
+            ? StridedRows(self.queryGradientHalves[part].pointer, rowStride: self.modelSize, batchStride: 0) : queryGradient
         let weightGradient = self.weightGradients[part], scoreGradient = self.scoreGradients[part]
         for b in samples {
             for h in 0..<self.heads {
                 let heads = self.heads, modelSize = self.modelSize, scale = self.scale, weights = self.weights
                 let p = weights.pointer + (b * heads + h) * block
                 let upstream = contextGradient + b * queryTime * modelSize + h * d
+                if queryTime == 1 {
+                    self.singleQueryBackward(
+                        upstream: upstream, weights: p, keyTime: keyTime, weightGradient: weightGradient.pointer, scoreGradient: scoreGradient,
+                        query: query.head(b, h, headSize: d), key: key.head(b, h, headSize: d), keyStride: key.rowStride,
+                        value: value.head(b, h, headSize: d), valueStride: value.rowStride,
+                        queryGradient: queryGradient.head(b, h, headSize: d), keyGradient: keyGradient.head(b, h, headSize: d),
+                        keyGradientStride: keyGradient.rowStride, valueGradient: valueGradient.head(b, h, headSize: d),
+                        valueGradientStride: valueGradient.rowStride)
+                    continue
+                }
                 let transposed = self.transposedHeads[part].pointer
                 self.transposeHead(value.head(b, h, headSize: d), rowStride: value.rowStride, rows: keyTime, columns: d, scale: 1, into: transposed)
                 Scalar.smallMultiplyAddingBias(
@@ -120,9 +144,50 @@ public final class MultiHeadAttentionCore<Scalar: TensorScalar>: @unchecked Send
         }
         if independent {
             Parallelism.splitInHalves(batch, body)
+        } else if sharedQuery {
+            Parallelism.forBothHalves(batch, body)
+            for half in queryGradientHalves {
+                for row in 0..<queryTime {
+                    Scalar.addScaled(half.pointer + row * modelSize, scale: 1, into: queryGradient.base + row * queryGradient.rowStride, count: modelSize)
+                }
+            }
         } else {
             body(0..<batch, 0)
         }
+    }
+
+    /// One query (attention pooling): every product is a vector against the T rows of one head, so
+    /// `RowProducts` loops read K and V in place (no transposes, no 1-row matrix products):
+    /// p = softmax(s·K q), context = Σ_t p_t V_t.
+    private func singleQueryForward(
+        query: UnsafePointer<Scalar>, key: UnsafePointer<Scalar>, keyStride: Int, value: UnsafePointer<Scalar>, valueStride: Int,
+        keyTime: Int, weights p: UnsafeMutablePointer<Scalar>, context: UnsafeMutablePointer<Scalar>
+    ) {
+        let d = headSize
+        Scalar.rowDots(key, count: keyTime, width: d, rowStride: keyStride, vector: query, bias: 0, into: p)
+        Scalar.scale(p, by: scale, count: keyTime)
+        Scalar.softmaxRows(p, rows: 1, columns: keyTime)
+        UnsafeMutableRawPointer(context).initializeMemory(as: UInt8.self, repeating: 0, count: d * MemoryLayout<Scalar>.stride)
+        Scalar.addWeightedRowSum(weights: p, rows: value, count: keyTime, width: d, rowStride: valueStride, into: context)
+    }
+
+    /// Backward of `singleQueryForward` with g = ∂L/∂context: ∂p_t = ⟨V_t, g⟩, ∂V_t += p_t g,
+    /// ∂S = s · softmax backward of ∂p, ∂q += Σ_t ∂S_t K_t, ∂K_t += ∂S_t q.
+    private func singleQueryBackward(
+        upstream: UnsafePointer<Scalar>, weights p: UnsafePointer<Scalar>, keyTime: Int,
+        weightGradient: UnsafeMutablePointer<Scalar>, scoreGradient: Buffer<Scalar>,
+        query: UnsafePointer<Scalar>, key: UnsafePointer<Scalar>, keyStride: Int, value: UnsafePointer<Scalar>, valueStride: Int,
+        queryGradient: UnsafeMutablePointer<Scalar>, keyGradient: UnsafeMutablePointer<Scalar>, keyGradientStride: Int,
+        valueGradient: UnsafeMutablePointer<Scalar>, valueGradientStride: Int
+    ) {
+        let d = headSize
+        Scalar.rowDots(value, count: keyTime, width: d, rowStride: valueStride, vector: upstream, bias: 0, into: weightGradient)
+        Scalar.addOuterProduct(weights: p, vector: upstream, count: keyTime, width: d, rowStride: valueGradientStride, into: valueGradient)
+        scoreGradient.zero()
+        Scalar.softmaxBackwardRows(probabilities: p, outputGradient: weightGradient, addingInto: scoreGradient.pointer, rows: 1, columns: keyTime)
+        Scalar.scale(scoreGradient.pointer, by: scale, count: keyTime)
+        Scalar.addWeightedRowSum(weights: scoreGradient.pointer, rows: key, count: keyTime, width: d, rowStride: keyStride, into: queryGradient)
+        Scalar.addOuterProduct(weights: scoreGradient.pointer, vector: query, count: keyTime, width: d, rowStride: keyGradientStride, into: keyGradient)
     }
 
     private func prepareWorkspaces(keyTime: Int) {
