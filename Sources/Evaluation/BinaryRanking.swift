@@ -134,7 +134,9 @@ extension BinaryRanking {
     /// calls as the threshold of `f1MaximisingThreshold`. Nil when that threshold is undefined.
     public static func f1MaximisingCut<Score: BinaryFloatingPoint>(scores: [Score], labels: [Int]) throws -> Double? {
         guard let threshold = try f1MaximisingThreshold(scores: scores, labels: labels).threshold else { return nil }
-        guard let below = scores.lazy.map(Double.init).filter({ $0 < threshold }).max() else { return threshold }
+        var below: Double?
+        for score in scores where Double(score) < threshold { below = max(below ?? Double(score), Double(score)) }
+        guard let below else { return threshold }
         return (threshold + below) / 2
     }
 }
