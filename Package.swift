@@ -3,7 +3,7 @@
 //
 // Target flags (e.g. -march=native) are passed from the Makefile, never as unsafeFlags here, so the
 // package stays usable as a dependency. Layering (lower never imports higher):
-//   CBLAS, CPUControl <- Kernels <- Layers <- Models <- Training <- Evaluation / Reports <- serieslens
+//   CBLAS, CPUControl, CKernels <- Kernels <- Layers <- Models <- Training <- Evaluation / Reports <- serieslens
 //                        Kernels <- Datasets (beside Layers)
 import PackageDescription
 
@@ -24,7 +24,9 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
         .target(name: "CPUControl"),
-        .target(name: "Kernels", dependencies: ["CBLAS", "CPUControl"]),
+        // Element-wise chains (the LSTM cell, sigmoid, tanh) in C vector extensions; see its header.
+        .target(name: "CKernels"),
+        .target(name: "Kernels", dependencies: ["CBLAS", "CPUControl", "CKernels"]),
         .target(name: "Layers", dependencies: ["Kernels"]),
         .target(name: "Datasets", dependencies: ["Kernels"]),
         .target(name: "Models", dependencies: ["Layers"]),

@@ -78,6 +78,9 @@ let benchmarks: @Sendable () -> Void = {
         ("sigmoid", VectorMath.sigmoid, { 1 / (1 + Foundation.exp(-$0)) }),
         ("tanh", VectorMath.tanh, { Foundation.tanh($0) }),
     ]
+    let bulkKernels: [String: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void] = [
+        "sigmoid": { Float.sigmoid($0, $1, count: $2) }, "tanh": { Float.tanh($0, $1, count: $2) },
+    ]
     for (name, vector, scalar) in activations {
         let input = randomFloats(count, seed: 3).map { $0 * 8 }
         Benchmark("\(name)/simd16/\(count)") { benchmark in
@@ -93,6 +96,17 @@ let benchmarks: @Sendable () -> Void = {
             }
             recordRate(benchmark, megaelements, work: Double(count), start: start)
         }
+        if let bulk = bulkKernels[name] {
+            Benchmark("\(name)/c-vector/\(count)") { benchmark in
+                var output = [Float](repeating: 0, count: count)
+                let start = ContinuousClock.now
+                for _ in benchmark.scaledIterations {
+                    bulk(input, &output, count)
+                    blackHole(output)
+                }
+                recordRate(benchmark, megaelements, work: Double(count), start: start)
+            }
+        }
         Benchmark("\(name)/libm/\(count)") { benchmark in
             var output = [Float](repeating: 0, count: count)
             let start = ContinuousClock.now
@@ -105,18 +119,25 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     let batch = 32, hidden = 32
-    Benchmark("lstm-cell/forward/B\(batch)xH\(hidden)") { benchmark in
-        var gates = randomFloats(batch * 4 * hidden, seed: 4)
-        let previous = randomFloats(batch * hidden, seed: 5)
-        var cell = [Float](repeating: 0, count: batch * hidden), tanhCell = cell, h = cell
-        let original = gates
-        let start = ContinuousClock.now
-        for _ in benchmark.scaledIterations {
-            gates = original
-            Float.lstmCellForward(gates: &gates, previousCell: previous, cell: &cell, tanhCell: &tanhCell, hidden: &h, batch: batch, hiddenSize: hidden)
-            blackHole(h)
+    // The C kernel the Float models run, beside the generic Swift SIMD16 cell (Double's path).
+    let forwardCells: [(String, (UnsafeMutablePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void)] = [
+        ("c-vector", { Float.lstmCellForward(gates: $0, previousCell: $1, cell: $2, tanhCell: $3, hidden: $4, batch: batch, hiddenSize: hidden) }),
+        ("swift-simd16", { LSTMCell.forward(gates: $0, previousCell: $1, cell: $2, tanhCell: $3, hidden: $4, batch: batch, hiddenSize: hidden) }),
+    ]
+    for (variant, cellForward) in forwardCells {
+        Benchmark("lstm-cell/forward/\(variant)/B\(batch)xH\(hidden)") { benchmark in
+            var gates = randomFloats(batch * 4 * hidden, seed: 4)
+            let previous = randomFloats(batch * hidden, seed: 5)
+            var cell = [Float](repeating: 0, count: batch * hidden), tanhCell = cell, h = cell
+            let original = gates
+            let start = ContinuousClock.now
+            for _ in benchmark.scaledIterations {
+                gates = original
+                cellForward(&gates, previous, &cell, &tanhCell, &h)
+                blackHole(h)
+            }
+            recordRate(benchmark, megaelements, work: Double(batch * hidden), start: start)
         }
-        recordRate(benchmark, megaelements, work: Double(batch * hidden), start: start)
     }
     Benchmark("lstm-cell/backward/B\(batch)xH\(hidden)") { benchmark in
         var gates = randomFloats(batch * 4 * hidden, seed: 4).map { 0.5 + 0.4 * $0 }

@@ -46,7 +46,8 @@ public enum KernelProfiler {
         public init() {}
     }
 
-    nonisolated(unsafe) public static var isEnabled = false
+    // Unchecked: every kernel call reads it, and the dynamic exclusivity check showed in perf.
+    @exclusivity(unchecked) nonisolated(unsafe) public static var isEnabled = false
     static let table = Mutex<[Totals]>(Array(repeating: Totals(), count: Kernel.allCases.count))
     @usableFromInline static let ordinals = Dictionary(uniqueKeysWithValues: Kernel.allCases.enumerated().map { ($1, $0) })
 

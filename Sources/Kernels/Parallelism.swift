@@ -5,7 +5,8 @@ import Dispatch
 /// large register-blocked products split their rows, multi-head attention splits its batch. The LSTM
 /// uses its own two direction threads. Process-wide, because one model trains at a time.
 public enum Parallelism {
-    nonisolated(unsafe) public static var threads = 1
+    // Unchecked, like `KernelProfiler.isEnabled`: set between runs, read by every kernel call.
+    @exclusivity(unchecked) nonisolated(unsafe) public static var threads = 1
 
     /// Whether work started on the calling thread may split over two threads: more than one thread
     /// allowed, and the caller is not already one of the two workers of a split.

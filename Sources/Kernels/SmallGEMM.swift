@@ -38,35 +38,51 @@ public enum SmallGEMM {
         multiply(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, rowInitial: bias, c: c, ldc: ldc)
     }
 
+    /// C[m×n] = 1·biasᵀ + A₀[m×k₀]·B₀[k₀×n] + A[m×k]·B[k×n] in one pass over C, summed in that order
+    /// (the same bits as `multiplyAddingBias` for A₀·B₀ followed by `multiplyAdd` for A·B).
+    public static func multiplyAddingBias(
+        m: Int, n: Int, leading: LeadingProduct, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        bias: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        guard k > 0, leading.k > 0 else {
+            multiplyAddingBias(m: m, n: n, k: leading.k, a: leading.a, lda: leading.lda, b: leading.b, ldb: leading.ldb, bias: bias, c: c, ldc: ldc)
+            multiplyAdd(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
+            return
+        }
+        multiply(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, rowInitial: bias, leading: leading, c: c, ldc: ldc)
+    }
+
     /// The tiles start from C (rowInitial nil) or from the row vector rowInitial.
     static func multiply(
         m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        rowInitial: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int
+        rowInitial: UnsafePointer<Float>?, leading: LeadingProduct? = nil, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         guard m > 0, n > 0, k > 0 else { return }
         if Parallelism.maySplit && m >= 512 && m * n * k >= parallelWork {
             // Two halves, the first a multiple of the 6-row tile.
             let split = (m / 2 + 5) / 6 * 6
-            let parts = UncheckedPointers(a: a, b: b, rowInitial: rowInitial, c: c)
+            let parts = UncheckedPointers(a: a, b: b, rowInitial: rowInitial, leading: leading, c: c)
             Parallelism.onTwoThreads { part in
                 let first = part == 0 ? 0 : split, rows = part == 0 ? split : m - split
                 multiplyRows(m: rows, n: n, k: k, a: parts.a + first * lda, lda: lda, b: parts.b, ldb: ldb,
-                             rowInitial: parts.rowInitial, c: parts.c + first * ldc, ldc: ldc)
+                             rowInitial: parts.rowInitial, leading: parts.leading?.rows(from: first), c: parts.c + first * ldc, ldc: ldc)
             }
             return
         }
-        multiplyRows(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, rowInitial: rowInitial, c: c, ldc: ldc)
+        multiplyRows(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, rowInitial: rowInitial, leading: leading, c: c, ldc: ldc)
     }
 
     /// The operands of a split product, shared by two threads that read A and B and write disjoint
     /// rows of C.
     struct UncheckedPointers: @unchecked Sendable {
-        let a: UnsafePointer<Float>, b: UnsafePointer<Float>, rowInitial: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>
+        let a: UnsafePointer<Float>, b: UnsafePointer<Float>, rowInitial: UnsafePointer<Float>?
+        var leading: LeadingProduct? = nil
+        let c: UnsafeMutablePointer<Float>
     }
 
     static func multiplyRows(
         m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        rowInitial: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int
+        rowInitial: UnsafePointer<Float>?, leading: LeadingProduct?, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         let wideColumns = n - n % 16
         let vectorColumns = n - n % 8
@@ -74,20 +90,21 @@ public enum SmallGEMM {
         while row < m {
             let rows = min(6, m - row)
             let aRows = a + row * lda, cRows = c + row * ldc
+            let leadingRows = leading?.rows(from: row)
             var column = 0
             while column < wideColumns {
                 tile16(rows: rows, k: k, a: aRows, lda: lda, b: b + column, ldb: ldb,
-                       initial: rowInitial.map { $0 + column }, c: cRows + column, ldc: ldc)
+                       initial: rowInitial.map { $0 + column }, leading: leadingRows?.columns(from: column), c: cRows + column, ldc: ldc)
                 column += 16
             }
             if column < vectorColumns {
                 tile8(rows: rows, k: k, a: aRows, lda: lda, b: b + column, ldb: ldb,
-                      initial: rowInitial.map { $0 + column }, c: cRows + column, ldc: ldc)
+                      initial: rowInitial.map { $0 + column }, leading: leadingRows?.columns(from: column), c: cRows + column, ldc: ldc)
                 column += 8
             }
             if column < n {
                 scalarColumns(rows: rows, columns: column..<n, k: k, a: aRows, lda: lda, b: b, ldb: ldb,
-                              initial: rowInitial, c: cRows, ldc: ldc)
+                              initial: rowInitial, leading: leadingRows, c: cRows, ldc: ldc)
             }
             row += 6
         }
@@ -200,80 +217,154 @@ public enum SmallGEMM {
         (min(1, rows - 1), min(2, rows - 1), min(3, rows - 1), min(4, rows - 1), min(5, rows - 1))
     }
 
-    /// Up to 6 rows × 16 columns.
+    /// A second product summed into the same tile before the main one: C = init + A₀·B₀ + A·B. The
+    /// LSTM step builds its gates as bias + x_t·W_ihᵀ + h·W_hhᵀ this way, in one pass over C.
+    public struct LeadingProduct {
+        public let k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int
+        public init(k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int) {
+            (self.k, self.a, self.lda, self.b, self.ldb) = (k, a, lda, b, ldb)
+        }
+        func rows(from row: Int) -> LeadingProduct { LeadingProduct(k: k, a: a + row * lda, lda: lda, b: b, ldb: ldb) }
+        func columns(from column: Int) -> LeadingProduct { LeadingProduct(k: k, a: a, lda: lda, b: b + column, ldb: ldb) }
+    }
+
+    /// The six A rows of a tile (`rowOffsets` repeats the last valid row).
+    struct TileRows {
+        let a0: UnsafePointer<Float>, a1: UnsafePointer<Float>, a2: UnsafePointer<Float>
+        let a3: UnsafePointer<Float>, a4: UnsafePointer<Float>, a5: UnsafePointer<Float>
+    }
+
+    // A static function, not an initializer: the initializer was not inlined (a call per tile).
+    @inline(__always)
+    static func tileRows(_ a: UnsafePointer<Float>, lda: Int, rows: Int) -> TileRows {
+        let (r1, r2, r3, r4, r5) = rowOffsets(rows)
+        return TileRows(a0: a, a1: a + r1 &* lda, a2: a + r2 &* lda, a3: a + r3 &* lda, a4: a + r4 &* lda, a5: a + r5 &* lda)
+    }
+
+    /// A 6×16 tile's twelve accumulators (two SIMD8 per row), kept in registers once inlined.
+    struct Accumulators16 {
+        var left0, right0, left1, right1, left2, right2, left3, right3, left4, right4, left5, right5: Vector
+
+        @inline(__always)
+        init(broadcasting initial: UnsafePointer<Float>) {
+            let left = load(initial), right = load(initial + 8)
+            (left0, right0, left1, right1, left2, right2) = (left, right, left, right, left, right)
+            (left3, right3, left4, right4, left5, right5) = (left, right, left, right, left, right)
+        }
+
+        @inline(__always)
+        init(loading c: TileRows) {
+            (left0, right0, left1, right1) = (load(c.a0), load(c.a0 + 8), load(c.a1), load(c.a1 + 8))
+            (left2, right2, left3, right3) = (load(c.a2), load(c.a2 + 8), load(c.a3), load(c.a3 + 8))
+            (left4, right4, left5, right5) = (load(c.a4), load(c.a4 + 8), load(c.a5), load(c.a5 + 8))
+        }
+
+        @inline(__always)
+        mutating func add(_ a: TileRows, aStep: Int, k: Int, b: UnsafePointer<Float>, ldb: Int) {
+            var bRow = b
+            for inner in 0..<k {
+                let bLeft = load(bRow), bRight = load(bRow + 8)
+                var s = Vector(repeating: a.a0[inner &* aStep]); left0.addProduct(s, bLeft); right0.addProduct(s, bRight)
+                s = Vector(repeating: a.a1[inner &* aStep]); left1.addProduct(s, bLeft); right1.addProduct(s, bRight)
+                s = Vector(repeating: a.a2[inner &* aStep]); left2.addProduct(s, bLeft); right2.addProduct(s, bRight)
+                s = Vector(repeating: a.a3[inner &* aStep]); left3.addProduct(s, bLeft); right3.addProduct(s, bRight)
+                s = Vector(repeating: a.a4[inner &* aStep]); left4.addProduct(s, bLeft); right4.addProduct(s, bRight)
+                s = Vector(repeating: a.a5[inner &* aStep]); left5.addProduct(s, bLeft); right5.addProduct(s, bRight)
+                bRow += ldb
+            }
+        }
+
+        /// Stores from the highest row down, so that repeated rows end with the real row's values.
+        @inline(__always)
+        func store(into c: TileRows) {
+            let (c0, c1, c2, c3, c4, c5) = (UnsafeMutablePointer(mutating: c.a0), UnsafeMutablePointer(mutating: c.a1),
+                                            UnsafeMutablePointer(mutating: c.a2), UnsafeMutablePointer(mutating: c.a3),
+                                            UnsafeMutablePointer(mutating: c.a4), UnsafeMutablePointer(mutating: c.a5))
+            SmallGEMM.store(left5, c5); SmallGEMM.store(right5, c5 + 8); SmallGEMM.store(left4, c4); SmallGEMM.store(right4, c4 + 8)
+            SmallGEMM.store(left3, c3); SmallGEMM.store(right3, c3 + 8); SmallGEMM.store(left2, c2); SmallGEMM.store(right2, c2 + 8)
+            SmallGEMM.store(left1, c1); SmallGEMM.store(right1, c1 + 8); SmallGEMM.store(left0, c0); SmallGEMM.store(right0, c0 + 8)
+        }
+    }
+
+    /// A 6×8 tile's six accumulators, for a width that is not a multiple of 16.
+    struct Accumulators8 {
+        var sum0, sum1, sum2, sum3, sum4, sum5: Vector
+
+        @inline(__always)
+        init(broadcasting initial: UnsafePointer<Float>) {
+            let value = load(initial)
+            (sum0, sum1, sum2, sum3, sum4, sum5) = (value, value, value, value, value, value)
+        }
+
+        @inline(__always)
+        init(loading c: TileRows) {
+            (sum0, sum1, sum2, sum3, sum4, sum5) = (load(c.a0), load(c.a1), load(c.a2), load(c.a3), load(c.a4), load(c.a5))
+        }
+
+        @inline(__always)
+        mutating func add(_ a: TileRows, aStep: Int, k: Int, b: UnsafePointer<Float>, ldb: Int) {
+            var bRow = b
+            for inner in 0..<k {
+                let bValues = load(bRow)
+                sum0.addProduct(Vector(repeating: a.a0[inner &* aStep]), bValues)
+                sum1.addProduct(Vector(repeating: a.a1[inner &* aStep]), bValues)
+                sum2.addProduct(Vector(repeating: a.a2[inner &* aStep]), bValues)
+                sum3.addProduct(Vector(repeating: a.a3[inner &* aStep]), bValues)
+                sum4.addProduct(Vector(repeating: a.a4[inner &* aStep]), bValues)
+                sum5.addProduct(Vector(repeating: a.a5[inner &* aStep]), bValues)
+                bRow += ldb
+            }
+        }
+
+        @inline(__always)
+        func store(into c: TileRows) {
+            SmallGEMM.store(sum5, UnsafeMutablePointer(mutating: c.a5)); SmallGEMM.store(sum4, UnsafeMutablePointer(mutating: c.a4))
+            SmallGEMM.store(sum3, UnsafeMutablePointer(mutating: c.a3)); SmallGEMM.store(sum2, UnsafeMutablePointer(mutating: c.a2))
+            SmallGEMM.store(sum1, UnsafeMutablePointer(mutating: c.a1)); SmallGEMM.store(sum0, UnsafeMutablePointer(mutating: c.a0))
+        }
+    }
+
+    /// Up to 6 rows × 16 columns: from `initial` (broadcast) or C, + leading product, + A·B.
     @inline(__always)
     static func tile16(
         rows: Int, k: Int, a: UnsafePointer<Float>, lda: Int, aStep: Int = 1, b: UnsafePointer<Float>, ldb: Int,
-        initial: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int
+        initial: UnsafePointer<Float>?, leading: LeadingProduct? = nil, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        let (r1, r2, r3, r4, r5) = rowOffsets(rows)
-        let a0 = a, a1 = a + r1 * lda, a2 = a + r2 * lda, a3 = a + r3 * lda, a4 = a + r4 * lda, a5 = a + r5 * lda
-        let c0 = c, c1 = c + r1 * ldc, c2 = c + r2 * ldc, c3 = c + r3 * ldc, c4 = c + r4 * ldc, c5 = c + r5 * ldc
-        var left0: Vector, right0: Vector, left1: Vector, right1: Vector, left2: Vector, right2: Vector
-        var left3: Vector, right3: Vector, left4: Vector, right4: Vector, left5: Vector, right5: Vector
-        if let initial {
-            left0 = load(initial); right0 = load(initial + 8)
-            (left1, right1, left2, right2, left3, right3) = (left0, right0, left0, right0, left0, right0)
-            (left4, right4, left5, right5) = (left0, right0, left0, right0)
-        } else {
-            left0 = load(c0); right0 = load(c0 + 8); left1 = load(c1); right1 = load(c1 + 8)
-            left2 = load(c2); right2 = load(c2 + 8); left3 = load(c3); right3 = load(c3 + 8)
-            left4 = load(c4); right4 = load(c4 + 8); left5 = load(c5); right5 = load(c5 + 8)
+        let cRows = tileRows(c, lda: ldc, rows: rows)
+        var sums = initial.map { Accumulators16(broadcasting: $0) } ?? Accumulators16(loading: cRows)
+        if let leading {
+            sums.add(tileRows(leading.a, lda: leading.lda, rows: rows), aStep: 1, k: leading.k, b: leading.b, ldb: leading.ldb)
         }
-        var bRow = b
-        for inner in 0..<k {
-            let bLeft = load(bRow), bRight = load(bRow + 8)
-            var s = Vector(repeating: a0[inner &* aStep]); left0.addProduct(s, bLeft); right0.addProduct(s, bRight)
-            s = Vector(repeating: a1[inner &* aStep]); left1.addProduct(s, bLeft); right1.addProduct(s, bRight)
-            s = Vector(repeating: a2[inner &* aStep]); left2.addProduct(s, bLeft); right2.addProduct(s, bRight)
-            s = Vector(repeating: a3[inner &* aStep]); left3.addProduct(s, bLeft); right3.addProduct(s, bRight)
-            s = Vector(repeating: a4[inner &* aStep]); left4.addProduct(s, bLeft); right4.addProduct(s, bRight)
-            s = Vector(repeating: a5[inner &* aStep]); left5.addProduct(s, bLeft); right5.addProduct(s, bRight)
-            bRow += ldb
-        }
-        store(left5, c5); store(right5, c5 + 8); store(left4, c4); store(right4, c4 + 8)
-        store(left3, c3); store(right3, c3 + 8); store(left2, c2); store(right2, c2 + 8)
-        store(left1, c1); store(right1, c1 + 8); store(left0, c0); store(right0, c0 + 8)
+        sums.add(tileRows(a, lda: lda, rows: rows), aStep: aStep, k: k, b: b, ldb: ldb)
+        sums.store(into: cRows)
     }
 
-    /// Up to 6 rows × 8 columns, for a width that is not a multiple of 16.
+    /// Up to 6 rows × 8 columns, as `tile16`.
     @inline(__always)
     static func tile8(
         rows: Int, k: Int, a: UnsafePointer<Float>, lda: Int, aStep: Int = 1, b: UnsafePointer<Float>, ldb: Int,
-        initial: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int
+        initial: UnsafePointer<Float>?, leading: LeadingProduct? = nil, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        let (r1, r2, r3, r4, r5) = rowOffsets(rows)
-        let a0 = a, a1 = a + r1 * lda, a2 = a + r2 * lda, a3 = a + r3 * lda, a4 = a + r4 * lda, a5 = a + r5 * lda
-        let c0 = c, c1 = c + r1 * ldc, c2 = c + r2 * ldc, c3 = c + r3 * ldc, c4 = c + r4 * ldc, c5 = c + r5 * ldc
-        var sum0: Vector, sum1: Vector, sum2: Vector, sum3: Vector, sum4: Vector, sum5: Vector
-        if let initial {
-            sum0 = load(initial)
-            (sum1, sum2, sum3, sum4, sum5) = (sum0, sum0, sum0, sum0, sum0)
-        } else {
-            sum0 = load(c0); sum1 = load(c1); sum2 = load(c2); sum3 = load(c3); sum4 = load(c4); sum5 = load(c5)
+        let cRows = tileRows(c, lda: ldc, rows: rows)
+        var sums = initial.map { Accumulators8(broadcasting: $0) } ?? Accumulators8(loading: cRows)
+        if let leading {
+            sums.add(tileRows(leading.a, lda: leading.lda, rows: rows), aStep: 1, k: leading.k, b: leading.b, ldb: leading.ldb)
         }
-        var bRow = b
-        for inner in 0..<k {
-            let bValues = load(bRow)
-            sum0.addProduct(Vector(repeating: a0[inner &* aStep]), bValues)
-            sum1.addProduct(Vector(repeating: a1[inner &* aStep]), bValues)
-            sum2.addProduct(Vector(repeating: a2[inner &* aStep]), bValues)
-            sum3.addProduct(Vector(repeating: a3[inner &* aStep]), bValues)
-            sum4.addProduct(Vector(repeating: a4[inner &* aStep]), bValues)
-            sum5.addProduct(Vector(repeating: a5[inner &* aStep]), bValues)
-            bRow += ldb
-        }
-        store(sum5, c5); store(sum4, c4); store(sum3, c3); store(sum2, c2); store(sum1, c1); store(sum0, c0)
+        sums.add(tileRows(a, lda: lda, rows: rows), aStep: aStep, k: k, b: b, ldb: ldb)
+        sums.store(into: cRows)
     }
 
     /// The last n mod 8 columns, one dot product at a time.
     static func scalarColumns(
         rows: Int, columns: Range<Int>, k: Int, a: UnsafePointer<Float>, lda: Int, aStep: Int = 1, b: UnsafePointer<Float>, ldb: Int,
-        initial: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int
+        initial: UnsafePointer<Float>?, leading: LeadingProduct? = nil, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         for row in 0..<rows {
             for column in columns {
                 var sum: Float = initial?[column] ?? c[row * ldc + column]
+                if let leading {
+                    for inner in 0..<leading.k { sum += leading.a[row * leading.lda + inner] * leading.b[inner * leading.ldb + column] }
+                }
                 for inner in 0..<k { sum += a[row * lda + inner * aStep] * b[inner * ldb + column] }
                 c[row * ldc + column] = sum
             }

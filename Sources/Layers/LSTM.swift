@@ -14,8 +14,8 @@ import Kernels
 ///
 /// Layout chosen for speed: x is transposed once to time-major (T, B, C), and W_ihᵀ, W_hhᵀ and
 /// b_ih + b_hh are prepared once per pass. Each step then builds its (B, 4H) slab of the time-major
-/// gate workspace (T, B, 4H) while it stays in L1: bias, + x_t·W_ihᵀ, + h_{t−1}·W_hhᵀ, the products
-/// by the register-blocked `SmallGEMM` (BLAS would re-pack its operands every step). Backward runs
+/// gate workspace (T, B, 4H) in one register-blocked `SmallGEMM` product, bias + x_t·W_ihᵀ +
+/// h_{t−1}·W_hhᵀ (BLAS would re-pack its operands every step). Backward runs
 /// the cell backward in place on that workspace, turning activations into ∂L/∂gates, and after the
 /// loop computes ∂W_hh, ∂W_ih and ∂x each as ONE GEMM over all T·B rows. Hidden and cell states live in (T+2, B, H)
 /// buffers with a zero slab at each end, so "the previous state" of either direction is a
@@ -142,8 +142,8 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
             }
             let gates = work.gates.pointer
             // W_ihᵀ and W_hhᵀ once per pass, so every step product streams contiguous rows; the two
-            // biases summed once. Each step then builds its gates in L1: bias, + x_t·W_ihᵀ, + h·W_hhᵀ
-            // (one pass over a (T, B, 4H) buffer that no longer fits in cache would cost more).
+            // biases summed once. Each step then builds its gates in one product, bias + x_t·W_ihᵀ +
+            // h·W_hhᵀ, while its slab of the (T, B, 4H) workspace is in L1.
             work.inputWeightTransposed.resize(4 * hidden * channels)
             work.hiddenWeightTransposed.resize(4 * hidden * hidden)
             work.biasSum.resize(4 * hidden)
@@ -158,12 +158,11 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
                 let previous = direction == 0 ? t : t + 2
                 let kept = keepState ? t : 0
                 let stepGates = gates + kept * batch * 4 * hidden
-                Scalar.smallMultiplyAddingBias(
-                    m: batch, n: 4 * hidden, k: channels, a: x + t * batch * channels, lda: channels,
-                    b: inputWeightT, ldb: 4 * hidden, bias: biasSum, c: stepGates, ldc: 4 * hidden)
-                Scalar.smallMultiplyAdd(
-                    m: batch, n: 4 * hidden, k: hidden, a: work.hidden.pointer + previous * slab, lda: hidden,
-                    b: hiddenWeightT, ldb: 4 * hidden, c: stepGates, ldc: 4 * hidden)
+                Scalar.smallMultiplyPairAddingBias(
+                    m: batch, n: 4 * hidden,
+                    leadingK: channels, leadingA: x + t * batch * channels, leadingLDA: channels, leadingB: inputWeightT, leadingLDB: 4 * hidden,
+                    k: hidden, a: work.hidden.pointer + previous * slab, lda: hidden, b: hiddenWeightT, ldb: 4 * hidden,
+                    bias: biasSum, c: stepGates, ldc: 4 * hidden)
                 Scalar.lstmCellForward(
                     gates: stepGates, previousCell: work.cell.pointer + previous * slab,
                     cell: work.cell.pointer + (t + 1) * slab, tanhCell: work.tanhCell.pointer + kept * slab,

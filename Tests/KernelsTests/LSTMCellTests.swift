@@ -2,14 +2,18 @@ import Foundation
 import Testing
 @testable import Kernels
 
-/// The fused Float cell against a scalar Double transcription of PyTorch's LSTM equations.
+/// The fused Float cells (the generic Swift `LSTMCell.forward` and the C kernel behind
+/// `Float.lstmCellForward`) against a scalar Double transcription of PyTorch's LSTM equations.
 @Suite struct LSTMCellTests {
     static func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
 
-    @Test func forwardAndBackwardMatchDoubleReference() {
+    enum ForwardKernel: CaseIterable { case swiftGeneric, cVectorExtensions }
+
+    @Test(arguments: ForwardKernel.allCases)
+    func forwardAndBackwardMatchDoubleReference(kernel: ForwardKernel) {
         var random = SeededRandom(seed: 5)
         for batch in [0, 1, 2, 3] {
-            for hidden in [1, 2, 3, 7, 8, 9, 16, 17, 33] {
+            for hidden in [1, 2, 3, 7, 8, 9, 16, 17, 32, 33] {
                 let gateCount = batch * 4 * hidden, cellCount = batch * hidden
                 let preactivations = (0..<gateCount).map { _ in random.uniform(-4, 4) }
                 let previousCell = (0..<cellCount).map { _ in random.uniform(-2, 2) }
@@ -19,8 +23,14 @@ import Testing
                 var gates = preactivations.map(Float.init)
                 let cPrev = previousCell.map(Float.init)
                 var cell = [Float](repeating: 0, count: cellCount), tanhCell = cell, h = cell
-                LSTMCell.forward(gates: &gates, previousCell: cPrev, cell: &cell, tanhCell: &tanhCell, hidden: &h,
-                                 batch: batch, hiddenSize: hidden)
+                switch kernel {
+                case .swiftGeneric:
+                    LSTMCell.forward(gates: &gates, previousCell: cPrev, cell: &cell, tanhCell: &tanhCell, hidden: &h,
+                                     batch: batch, hiddenSize: hidden)
+                case .cVectorExtensions:
+                    Float.lstmCellForward(gates: &gates, previousCell: cPrev, cell: &cell, tanhCell: &tanhCell, hidden: &h,
+                                          batch: batch, hiddenSize: hidden)
+                }
                 var dGates = gates
                 var dc = dcNext.map(Float.init)
                 LSTMCell.backward(gates: &dGates, previousCell: cPrev, tanhCell: tanhCell, hiddenGradient: dh.map(Float.init),

@@ -47,6 +47,44 @@ import Testing
         }
     }
 
+    /// bias + A₀·B₀ + A·B in one pass: the same bits as the two products in sequence (what the LSTM
+    /// step did before and the Double path still does), and within rounding of the Double definition.
+    @Test func leadingProductMatchesTwoProductsBitForBit() {
+        var random = SeededRandom(seed: 8)
+        for m in [0, 1, 5, 6, 7, 32] {
+            for n in [1, 7, 8, 9, 16, 17, 128] {
+                for (leadingK, k) in [(0, 3), (1, 0), (1, 32), (3, 7), (6, 33)] {
+                    let lda0 = leadingK + 1, lda = k + 2, ldb0 = n + 1, ldb = n + 3, ldc = n + 2
+                    let a0 = (0..<max(m * lda0, 1)).map { _ in Float(random.uniform(-1, 1)) }
+                    let b0 = (0..<max(leadingK * ldb0, 1)).map { _ in Float(random.uniform(-1, 1)) }
+                    let a = (0..<max(m * lda, 1)).map { _ in Float(random.uniform(-1, 1)) }
+                    let b = (0..<max(k * ldb, 1)).map { _ in Float(random.uniform(-1, 1)) }
+                    let bias = (0..<n).map { _ in Float(random.uniform(-1, 1)) }
+                    let start = (0..<max(m * ldc, 1)).map { _ in Float(random.uniform(-1, 1)) }
+                    var fused = start, sequential = start, reference = start
+                    fused.withUnsafeMutableBufferPointer { c in
+                        SmallGEMM.multiplyAddingBias(
+                            m: m, n: n, leading: SmallGEMM.LeadingProduct(k: leadingK, a: a0, lda: lda0, b: b0, ldb: ldb0),
+                            k: k, a: a, lda: lda, b: b, ldb: ldb, bias: bias, c: c.baseAddress!, ldc: ldc)
+                    }
+                    sequential.withUnsafeMutableBufferPointer { c in
+                        SmallGEMM.multiplyAddingBias(m: m, n: n, k: leadingK, a: a0, lda: lda0, b: b0, ldb: ldb0, bias: bias, c: c.baseAddress!, ldc: ldc)
+                        SmallGEMM.multiplyAdd(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c.baseAddress!, ldc: ldc)
+                    }
+                    for row in 0..<m { for column in 0..<n { reference[row * ldc + column] = bias[column] } }
+                    reference.withUnsafeMutableBufferPointer { c in
+                        GEMM.naiveGEMM(m: m, n: n, k: leadingK, a: a0, lda: lda0, b: b0, ldb: ldb0, beta: 1, c: c.baseAddress!, ldc: ldc)
+                        GEMM.naiveGEMM(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: c.baseAddress!, ldc: ldc)
+                    }
+                    let shape = "m=\(m) n=\(n) k₀=\(leadingK) k=\(k)"
+                    #expect(fused == sequential, "\(shape): fused product differs from the two products")
+                    let worst = zip(fused, reference).map { abs($0 - $1) }.max() ?? 0
+                    #expect(worst <= 5e-5, "\(shape): max error \(worst)")
+                }
+            }
+        }
+    }
+
     @Test func transposedAMatchesDoubleReference() {
         var random = SeededRandom(seed: 9)
         // k crosses the 256-row chunk; m and n cross the tiles.

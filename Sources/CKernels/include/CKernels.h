@@ -1,0 +1,25 @@
+#ifndef SERIESLENS_C_KERNELS_H
+#define SERIESLENS_C_KERNELS_H
+
+/// Element-wise kernels whose Swift SIMD versions compiled poorly: clang's vector extensions give
+/// predictable code for long chains of dependent FMAs (Swift split them into 128-bit pieces and
+/// spilled). Built with the same target flags as the Swift code (see TargetFlagsTests).
+
+/// The element-wise half of one LSTM step for a batch, in Float, as `LSTMCell.forward`:
+/// `gates` (batch, 4·hidden) holds the pre-activations in the gate order i, f, g, o and is
+/// overwritten with σ(i), σ(f), tanh(g), σ(o); `cell`, `tanh_cell`, `hidden` (batch, hidden) get
+/// c = f·c_prev + i·g, tanh(c) and o·tanh(c).
+void serieslens_lstm_cell_forward_f32(float *gates, const float *previous_cell, float *cell,
+                                      float *tanh_cell, float *hidden, long batch, long hidden_size);
+
+/// Backward of one step, in place on `gates` (activated values in, ∂L/∂pre-activations out), as
+/// `LSTMCell.backward`: `hidden_gradient` is ∂L/∂h_t, `cell_gradient` ∂L/∂c_t in and ∂L/∂c_{t−1} out.
+void serieslens_lstm_cell_backward_f32(float *gates, const float *previous_cell, const float *tanh_cell,
+                                       const float *hidden_gradient, float *cell_gradient, long batch,
+                                       long hidden_size);
+
+/// σ(x) and tanh(x) over `count` values (input and output may be the same buffer).
+void serieslens_sigmoid_f32(const float *input, float *output, long count);
+void serieslens_tanh_f32(const float *input, float *output, long count);
+
+#endif
