@@ -139,19 +139,26 @@ let benchmarks: @Sendable () -> Void = {
             recordRate(benchmark, megaelements, work: Double(batch * hidden), start: start)
         }
     }
-    Benchmark("lstm-cell/backward/B\(batch)xH\(hidden)") { benchmark in
-        var gates = randomFloats(batch * 4 * hidden, seed: 4).map { 0.5 + 0.4 * $0 }
-        let previous = randomFloats(batch * hidden, seed: 5), tanhCell = randomFloats(batch * hidden, seed: 6)
-        let dh = randomFloats(batch * hidden, seed: 7)
-        var dc = [Float](repeating: 0, count: batch * hidden)
-        let original = gates
-        let start = ContinuousClock.now
-        for _ in benchmark.scaledIterations {
-            gates = original
-            Float.lstmCellBackward(gates: &gates, previousCell: previous, tanhCell: tanhCell, hiddenGradient: dh, cellGradient: &dc, batch: batch, hiddenSize: hidden)
-            blackHole(gates)
+    let backwardCells: [(String, (UnsafeMutablePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void)] = [
+        ("c-vector", { Float.lstmCellBackward(gates: $0, previousCell: $1, tanhCell: $2, hiddenGradient: $3, cellGradient: $4, batch: batch, hiddenSize: hidden,
+                                                gateSums: nil, scalarInput: nil, scalarInputWeightGradient: nil) }),
+        ("swift-simd16", { LSTMCell.backward(gates: $0, previousCell: $1, tanhCell: $2, hiddenGradient: $3, cellGradient: $4, batch: batch, hiddenSize: hidden) }),
+    ]
+    for (variant, cellBackward) in backwardCells {
+        Benchmark("lstm-cell/backward/\(variant)/B\(batch)xH\(hidden)") { benchmark in
+            var gates = randomFloats(batch * 4 * hidden, seed: 4).map { 0.5 + 0.4 * $0 }
+            let previous = randomFloats(batch * hidden, seed: 5), tanhCell = randomFloats(batch * hidden, seed: 6)
+            let dh = randomFloats(batch * hidden, seed: 7)
+            var dc = [Float](repeating: 0, count: batch * hidden)
+            let original = gates
+            let start = ContinuousClock.now
+            for _ in benchmark.scaledIterations {
+                gates = original
+                cellBackward(&gates, previous, tanhCell, dh, &dc)
+                blackHole(gates)
+            }
+            recordRate(benchmark, megaelements, work: Double(batch * hidden), start: start)
         }
-        recordRate(benchmark, megaelements, work: Double(batch * hidden), start: start)
     }
 
     Benchmark("softmax/rows/32x500") { benchmark in

@@ -62,11 +62,14 @@ public enum LSTMCell {
     ///   dc ← dc + dh ⊙ o ⊙ (1 − tanh²c)
     ///   di = dc ⊙ g ⊙ i(1−i),  df = dc ⊙ c_prev ⊙ f(1−f),  dg = dc ⊙ i ⊙ (1−g²)
     ///   ∂L/∂c_{t−1} = dc ⊙ f, written back into `cellGradient`.
+    /// Then, per row: `gateSums` (4H, the bias gradient) += ∂gates, and with `scalarInput` (one value
+    /// per row, a one-channel input) `scalarInputWeightGradient` (4H, ∂W_ih) += x·∂gates.
     @inlinable
     public static func backward<Scalar: TensorScalar>(
         gates: UnsafeMutablePointer<Scalar>, previousCell: UnsafePointer<Scalar>, tanhCell: UnsafePointer<Scalar>,
         hiddenGradient: UnsafePointer<Scalar>, cellGradient: UnsafeMutablePointer<Scalar>,
-        batch: Int, hiddenSize: Int
+        batch: Int, hiddenSize: Int, gateSums: UnsafeMutablePointer<Scalar>? = nil,
+        scalarInput: UnsafePointer<Scalar>? = nil, scalarInputWeightGradient: UnsafeMutablePointer<Scalar>? = nil
     ) {
         let gateStride = 4 * hiddenSize
         let fullColumns = hiddenSize - hiddenSize % 16
@@ -82,6 +85,10 @@ public enum LSTMCell {
             if column < hiddenSize {
                 backwardBlock(gateRow + column, previousCell + offset + column, tanhCell + offset + column,
                               hiddenGradient + offset + column, cellGradient + offset + column, hiddenSize: hiddenSize, lanes: hiddenSize - column)
+            }
+            if let gateSums { Elementwise.addScaled(gateRow, scale: 1, into: gateSums, count: gateStride) }
+            if let scalarInput, let scalarInputWeightGradient {
+                Elementwise.addScaled(gateRow, scale: scalarInput[row], into: scalarInputWeightGradient, count: gateStride)
             }
         }
     }

@@ -105,9 +105,11 @@ where Self.SIMD16Storage: Sendable {
     static func lstmCellForward(
         gates: UnsafeMutablePointer<Self>, previousCell: UnsafePointer<Self>, cell: UnsafeMutablePointer<Self>,
         tanhCell: UnsafeMutablePointer<Self>, hidden: UnsafeMutablePointer<Self>, batch: Int, hiddenSize: Int)
+    /// `LSTMCell.backward`, with its optional bias-gradient and one-channel ∂W_ih sums.
     static func lstmCellBackward(
         gates: UnsafeMutablePointer<Self>, previousCell: UnsafePointer<Self>, tanhCell: UnsafePointer<Self>,
-        hiddenGradient: UnsafePointer<Self>, cellGradient: UnsafeMutablePointer<Self>, batch: Int, hiddenSize: Int)
+        hiddenGradient: UnsafePointer<Self>, cellGradient: UnsafeMutablePointer<Self>, batch: Int, hiddenSize: Int,
+        gateSums: UnsafeMutablePointer<Self>?, scalarInput: UnsafePointer<Self>?, scalarInputWeightGradient: UnsafeMutablePointer<Self>?)
 
     static func adamUpdate(
         parameters: UnsafeMutablePointer<Self>, gradients: UnsafePointer<Self>, firstMoment: UnsafeMutablePointer<Self>,
@@ -340,10 +342,13 @@ extension TensorScalar {
     }
     @inlinable public static func lstmCellBackward(
         gates: UnsafeMutablePointer<Self>, previousCell: UnsafePointer<Self>, tanhCell: UnsafePointer<Self>,
-        hiddenGradient: UnsafePointer<Self>, cellGradient: UnsafeMutablePointer<Self>, batch: Int, hiddenSize: Int
+        hiddenGradient: UnsafePointer<Self>, cellGradient: UnsafeMutablePointer<Self>, batch: Int, hiddenSize: Int,
+        gateSums: UnsafeMutablePointer<Self>?, scalarInput: UnsafePointer<Self>?, scalarInputWeightGradient: UnsafeMutablePointer<Self>?
     ) {
         KernelProfiler.measure(.lstmCellBackward, work: batch * hiddenSize) {
-            LSTMCell.backward(gates: gates, previousCell: previousCell, tanhCell: tanhCell, hiddenGradient: hiddenGradient, cellGradient: cellGradient, batch: batch, hiddenSize: hiddenSize)
+            LSTMCell.backward(gates: gates, previousCell: previousCell, tanhCell: tanhCell, hiddenGradient: hiddenGradient, cellGradient: cellGradient,
+                              batch: batch, hiddenSize: hiddenSize, gateSums: gateSums, scalarInput: scalarInput,
+                              scalarInputWeightGradient: scalarInputWeightGradient)
         }
         }
     }
@@ -438,6 +443,16 @@ extension Float: TensorScalar {
     ) {
         KernelProfiler.measure(.lstmCellForward, work: batch * hiddenSize) {
             serieslens_lstm_cell_forward_f32(gates, previousCell, cell, tanhCell, hidden, batch, hiddenSize)
+        }
+    }
+    @inlinable public static func lstmCellBackward(
+        gates: UnsafeMutablePointer<Float>, previousCell: UnsafePointer<Float>, tanhCell: UnsafePointer<Float>,
+        hiddenGradient: UnsafePointer<Float>, cellGradient: UnsafeMutablePointer<Float>, batch: Int, hiddenSize: Int,
+        gateSums: UnsafeMutablePointer<Float>?, scalarInput: UnsafePointer<Float>?, scalarInputWeightGradient: UnsafeMutablePointer<Float>?
+    ) {
+        KernelProfiler.measure(.lstmCellBackward, work: batch * hiddenSize) {
+            serieslens_lstm_cell_backward_f32(gates, previousCell, tanhCell, hiddenGradient, cellGradient, batch, hiddenSize,
+                                              gateSums, scalarInput, scalarInputWeightGradient)
         }
     }
     @inlinable public static func sigmoid(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int) {

@@ -207,6 +207,10 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
                 }
             }
             let hiddenWeight = parameters.value(ids.hiddenWeight)
+            // The cell backward sums the bias gradient (both biases get the same) and, for one input
+            // channel, ∂W_ih = Σ_rows x_r·∂gates_r while each step's ∂gates are in registers.
+            work.biasSum.resize(4 * hidden, zeroed: true)
+            let scalarInputWeightGradient = channels == 1 ? parameters.gradient(ids.inputWeight) : nil
             for step in 0..<time {
                 let t = direction == 0 ? time - 1 - step : step
                 let previous = direction == 0 ? t : t + 2
@@ -214,7 +218,9 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
                 Scalar.lstmCellBackward(
                     gates: stepGates, previousCell: work.cell.pointer + previous * slab,
                     tanhCell: work.tanhCell.pointer + t * slab, hiddenGradient: dh + t * slab,
-                    cellGradient: work.cellGradient.pointer, batch: batch, hiddenSize: hidden)
+                    cellGradient: work.cellGradient.pointer, batch: batch, hiddenSize: hidden,
+                    gateSums: work.biasSum.pointer, scalarInput: channels == 1 ? x + t * batch : nil,
+                    scalarInputWeightGradient: scalarInputWeightGradient)
                 // ∂L/∂h of the step processed next (in forward order, the previous one) += ∂gates·W_hh.
                 let earlier = direction == 0 ? t - 1 : t + 1
                 if earlier >= 0 && earlier < time {
@@ -228,18 +234,12 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
                 m: 4 * hidden, n: hidden, k: rows, a: gates, lda: 4 * hidden,
                 b: work.hidden.pointer + (direction == 0 ? 0 : 2) * slab, ldb: hidden,
                 c: parameters.gradient(ids.hiddenWeight), ldc: hidden)
-            if channels == 1 {
-                // ∂W_ih (4H) += Σ_rows x_r·∂gates_r: a weighted row sum, not a one-column GEMM.
-                Scalar.addWeightedRowSum(weights: x, rows: gates, count: rows, width: 4 * hidden, rowStride: 4 * hidden, into: parameters.gradient(ids.inputWeight))
-            } else {
+            if channels != 1 {
                 GEMM.multiply(
                     transposeA: true, m: 4 * hidden, n: channels, k: rows,
                     a: gates, lda: 4 * hidden, b: x, ldb: channels,
                     beta: 1, c: parameters.gradient(ids.inputWeight), ldc: channels)
             }
-            // Both biases get the same gradient: sum the columns once.
-            work.biasSum.resize(4 * hidden, zeroed: true)
-            Scalar.addColumnSums(of: gates, rows: rows, columns: 4 * hidden, into: work.biasSum.pointer)
             Scalar.addScaled(work.biasSum.pointer, scale: 1, into: parameters.gradient(ids.inputBias), count: 4 * hidden)
             Scalar.addScaled(work.biasSum.pointer, scale: 1, into: parameters.gradient(ids.hiddenBias), count: 4 * hidden)
             if wantsInputGradient {

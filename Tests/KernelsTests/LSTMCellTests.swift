@@ -2,8 +2,8 @@ import Foundation
 import Testing
 @testable import Kernels
 
-/// The fused Float cells (the generic Swift `LSTMCell.forward` and the C kernel behind
-/// `Float.lstmCellForward`) against a scalar Double transcription of PyTorch's LSTM equations.
+/// The fused Float cells (the generic Swift `LSTMCell` and the C kernels behind
+/// `Float.lstmCellForward` and `Float.lstmCellBackward`) against a scalar Double transcription of PyTorch's LSTM equations.
 @Suite struct LSTMCellTests {
     static func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
 
@@ -33,8 +33,21 @@ import Testing
                 }
                 var dGates = gates
                 var dc = dcNext.map(Float.init)
-                LSTMCell.backward(gates: &dGates, previousCell: cPrev, tanhCell: tanhCell, hiddenGradient: dh.map(Float.init),
-                                  cellGradient: &dc, batch: batch, hiddenSize: hidden)
+                let scalarInput = (0..<batch).map { _ in Float(random.uniform(-1, 1)) }
+                let sumsStart = (0..<4 * hidden).map { _ in Float(random.uniform(-1, 1)) }
+                let weightStart = (0..<4 * hidden).map { _ in Float(random.uniform(-1, 1)) }
+                var gateSums = sumsStart, weightGradient = weightStart
+                switch kernel {
+                case .swiftGeneric:
+                    LSTMCell.backward(gates: &dGates, previousCell: cPrev, tanhCell: tanhCell, hiddenGradient: dh.map(Float.init),
+                                      cellGradient: &dc, batch: batch, hiddenSize: hidden, gateSums: &gateSums,
+                                      scalarInput: scalarInput, scalarInputWeightGradient: &weightGradient)
+                case .cVectorExtensions:
+                    Float.lstmCellBackward(gates: &dGates, previousCell: cPrev, tanhCell: tanhCell, hiddenGradient: dh.map(Float.init),
+                                           cellGradient: &dc, batch: batch, hiddenSize: hidden, gateSums: &gateSums,
+                                           scalarInput: scalarInput, scalarInputWeightGradient: &weightGradient)
+                }
+                var expectedSums = sumsStart.map(Double.init), expectedWeightGradient = weightStart.map(Double.init)
 
                 for b in 0..<batch {
                     for j in 0..<hidden {
@@ -52,9 +65,16 @@ import Testing
                         let expected = [dcv * g * i * (1 - i), dcv * cp * f * (1 - f), dcv * i * (1 - g * g), dhv * tc * o * (1 - o)]
                         for gate in 0..<4 {
                             #expect(abs(Double(dGates[base + gate * hidden + j]) - expected[gate]) < 2e-6, "gate \(gate) \(where_)")
+                            expectedSums[gate * hidden + j] += expected[gate]
+                            expectedWeightGradient[gate * hidden + j] += Double(scalarInput[b]) * expected[gate]
                         }
                         #expect(abs(Double(dc[b * hidden + j]) - dcv * f) < 2e-6, "dc_prev \(where_)")
                     }
+                }
+                for column in 0..<4 * hidden {
+                    #expect(abs(Double(gateSums[column]) - expectedSums[column]) < 1e-5, "gate sum \(column), batch \(batch) hidden \(hidden)")
+                    #expect(abs(Double(weightGradient[column]) - expectedWeightGradient[column]) < 1e-5,
+                            "∂W_ih \(column), batch \(batch) hidden \(hidden)")
                 }
             }
         }

@@ -14,9 +14,14 @@ void serieslens_lstm_cell_forward_f32(float *gates, const float *previous_cell, 
 
 /// Backward of one step, in place on `gates` (activated values in, ∂L/∂pre-activations out), as
 /// `LSTMCell.backward`: `hidden_gradient` is ∂L/∂h_t, `cell_gradient` ∂L/∂c_t in and ∂L/∂c_{t−1} out.
+/// While each row's ∂gates are in registers it adds them (summed over the rows) into `gate_sums` (4·hidden: the bias
+/// gradient) and, when `scalar_input` (one value per row: a one-channel input) is given,
+/// scalar_input[row]·∂gates into `scalar_input_weight_gradient` (4·hidden: ∂W_ih); either may be NULL.
+/// This saves two passes over the (T, B, 4H) gradient, which does not fit in cache.
 void serieslens_lstm_cell_backward_f32(float *gates, const float *previous_cell, const float *tanh_cell,
                                        const float *hidden_gradient, float *cell_gradient, long batch,
-                                       long hidden_size);
+                                       long hidden_size, float *gate_sums, const float *scalar_input,
+                                       float *scalar_input_weight_gradient);
 
 /// σ(x) and tanh(x) over `count` values (input and output may be the same buffer).
 void serieslens_sigmoid_f32(const float *input, float *output, long count);
