@@ -45,6 +45,12 @@ static inline f8 exponentParts(f8 x, f8 *scale) {
     return fma8(r4, high, fma8(r2, low, r));
 }
 
+static inline f8 exp8(f8 x) {
+    f8 scale;
+    f8 expm1 = exponentParts(x, &scale);
+    return fma8(expm1, scale, scale);
+}
+
 static inline f8 sigmoid8(f8 x) {
     f8 scale;
     f8 expm1 = exponentParts(-x, &scale);
@@ -175,4 +181,39 @@ void serieslens_lstm_cell_backward_f32(float *gates, const float *previous_cell,
         cellBackwardColumn(gates, previous_cell, tanh_cell, hidden_gradient, cell_gradient, batch, h, column, h - column,
                            gate_sums, scalar_input, weighted);
     }
+}
+
+static void softmaxRow(float *row, long count) {
+    if (count <= 0) return;
+    long full = count - count % 8, index;
+    float maximum = row[0];
+    if (full > 0) {
+        f8 lanes = load8(row);
+        for (index = 8; index < full; index += 8) {
+            f8 x = load8(row + index);
+            lanes = select8(x > lanes, x, lanes);
+        }
+        for (int lane = 0; lane < 8; lane++) if (lanes[lane] > maximum) maximum = lanes[lane];
+    }
+    for (index = full; index < count; index++) if (row[index] > maximum) maximum = row[index];
+    f8 shift = SPLAT(maximum), total = SPLAT(0.0f);
+    for (index = 0; index < full; index += 8) {
+        f8 e = exp8(load8(row + index) - shift);
+        total += e;
+        store8(row + index, e);
+    }
+    float sum = 0;
+    for (int lane = 0; lane < 8; lane++) sum += total[lane];
+    if (full < count) {
+        f8 e = exp8(loadPartial8(row + full, count - full) - shift);
+        for (long lane = 0; lane < count - full; lane++) sum += e[lane];
+        storePartial8(row + full, e, count - full);
+    }
+    f8 scale = SPLAT(1.0f / sum);
+    for (index = 0; index < full; index += 8) store8(row + index, load8(row + index) * scale);
+    if (full < count) storePartial8(row + full, loadPartial8(row + full, count - full) * scale, count - full);
+}
+
+void serieslens_softmax_rows_f32(float *matrix, long rows, long columns) {
+    for (long row = 0; row < rows; row++) softmaxRow(matrix + row * columns, columns);
 }

@@ -5,14 +5,24 @@ import Testing
 @Suite struct ElementwiseTests {
     static let edgeSizes = [0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 48, 64, 80, 100, 500]
 
-    @Test func softmaxMatchesReferenceAndIsStable() {
+    /// The generic Swift row softmax, or the C kernel behind `Float.softmaxRows` (CKernels).
+    enum SoftmaxKernel: CaseIterable { case swiftGeneric, cVectorExtensions }
+
+    @Test(arguments: SoftmaxKernel.allCases)
+    func softmaxMatchesReferenceAndIsStable(kernel: SoftmaxKernel) {
         var random = SeededRandom(seed: 2)
         for count in Self.edgeSizes {
             // Offsets of ±1000 would overflow a naive exp; the max-shift keeps it finite.
             for offset in [0.0, 1000.0, -1000.0] {
                 let row = (0..<count).map { _ in random.uniform(-5, 5) + offset }
                 var values = row.map(Float.init)
-                values.withUnsafeMutableBufferPointer { Elementwise.softmaxInPlace($0.baseAddress!, count: count) }
+                values.withUnsafeMutableBufferPointer { buffer in
+                    guard let pointer = buffer.baseAddress else { return }
+                    switch kernel {
+                    case .swiftGeneric: Elementwise.softmaxInPlace(pointer, count: count)
+                    case .cVectorExtensions: Float.softmaxRows(pointer, rows: 1, columns: count)
+                    }
+                }
                 let reference = Elementwise.naiveSoftmax(row.map { Double(Float($0)) })
                 for index in 0..<count {
                     #expect(abs(Double(values[index]) - reference[index]) <= 1e-6 * max(reference[index], 1e-3),
@@ -21,6 +31,16 @@ import Testing
                 if count > 0 { #expect(abs(values.reduce(0, +) - 1) < 1e-5, "count \(count) sums to \(values.reduce(0, +))") }
             }
         }
+    }
+
+    @Test func softmaxRowsAreIndependentAndKeepNaN() {
+        var matrix: [Float] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+        Float.softmaxRows(&matrix, rows: 2, columns: 10)
+        #expect(abs(matrix[0..<10].reduce(0, +) - 1) < 1e-6 && matrix[0..<10].allSatisfy { !$0.isNaN })
+        #expect(matrix[10..<20].allSatisfy { $0 == 0.1 })
+        var diverged: [Float] = [1, .nan, 3]
+        Float.softmaxRows(&diverged, rows: 1, columns: 3)
+        #expect(diverged.allSatisfy { $0.isNaN }, "a NaN input must not give finite probabilities")
     }
 
     @Test func softmaxBackwardMatchesJacobian() {

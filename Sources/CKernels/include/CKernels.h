@@ -23,6 +23,10 @@ void serieslens_lstm_cell_backward_f32(float *gates, const float *previous_cell,
                                        long hidden_size, float *gate_sums, const float *scalar_input,
                                        float *scalar_input_weight_gradient);
 
+/// Numerically stable softmax of each of `rows` rows of `columns` values, in place (the maximum is
+/// subtracted before exponentiating, so no input overflows).
+void serieslens_softmax_rows_f32(float *matrix, long rows, long columns);
+
 /// σ(x) and tanh(x) over `count` values (input and output may be the same buffer).
 void serieslens_sigmoid_f32(const float *input, float *output, long count);
 void serieslens_tanh_f32(const float *input, float *output, long count);
