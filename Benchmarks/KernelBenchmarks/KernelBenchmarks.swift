@@ -1,6 +1,7 @@
 import Benchmark
 import Foundation
 import Kernels
+import Layers
 
 /// Kernels at the shapes the seed model uses (B = 32, T = 500, H = 32, C = 1), each fast kernel
 /// beside its naive reference under a paired name (`sgemm/blas/…` vs `sgemm/naive/…`), with
@@ -171,6 +172,41 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(rows)
         }
         recordRate(benchmark, megaelements, work: Double(32 * 500), start: start)
+    }
+
+    // posenc-attention's self-attention (D = 64, 4 heads of 16, T = 500) over 4 series, forward and
+    // backward: the per-head fused kernels against the separate products and softmax passes.
+    let (attentionBatch, attentionTime, attentionModel) = (4, 500, 64)
+    let packed = randomFloats(attentionBatch * attentionTime * 3 * attentionModel, seed: 11)
+    let contextGradient = randomFloats(attentionBatch * attentionTime * attentionModel, seed: 12)
+    for variant in ["fused", "separate"] {
+        Benchmark("attention/forward+backward/\(variant)/B\(attentionBatch)xT\(attentionTime)xD\(attentionModel)x4heads") { benchmark in
+            let core = MultiHeadAttentionCore<Float>(modelSize: attentionModel, heads: 4)
+            core.usesFusedKernels = variant == "fused"
+            var input = packed
+            var gradients = [Float](repeating: 0, count: packed.count)
+            var context = [Float](repeating: 0, count: contextGradient.count)
+            let stride = 3 * attentionModel, sampleStride = attentionTime * stride
+            let start = ContinuousClock.now
+            for _ in benchmark.scaledIterations {
+                input.withUnsafeMutableBufferPointer { x in
+                    gradients.withUnsafeMutableBufferPointer { g in
+                        context.withUnsafeMutableBufferPointer { c in
+                            let views = (0..<3).map { StridedRows(x.baseAddress! + $0 * attentionModel, rowStride: stride, batchStride: sampleStride) }
+                            let gradientViews = (0..<3).map { StridedRows(g.baseAddress! + $0 * attentionModel, rowStride: stride, batchStride: sampleStride) }
+                            core.forward(query: views[0], key: views[1], value: views[2], batch: attentionBatch,
+                                         queryTime: attentionTime, keyTime: attentionTime, context: c.baseAddress!)
+                            core.backward(contextGradient: contextGradient, query: views[0], key: views[1], value: views[2],
+                                          queryGradient: gradientViews[0], keyGradient: gradientViews[1], valueGradient: gradientViews[2],
+                                          batch: attentionBatch, queryTime: attentionTime, keyTime: attentionTime)
+                        }
+                    }
+                }
+                blackHole(context)
+            }
+            // Two products forward, four backward, 2·T·T·(D/heads) FLOPs each, per head and series.
+            recordRate(benchmark, gigaflops, work: 6 * 2 * Double(attentionBatch * attentionTime * attentionTime * attentionModel), start: start)
+        }
     }
 
     // The cnn's second convolution (32 → 64 channels, kernel 5) over a batch of 32 series of 500:

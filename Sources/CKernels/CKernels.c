@@ -1,78 +1,6 @@
 #include "CKernels.h"
 
-#include <stdint.h>
-#include <string.h>
-
-// Eight lanes: one ymm register with AVX2; with AVX-512 still ymm, where these chains are bound by
-// latency rather than width. Without vector flags clang lowers them to pairs of xmm (and fma to
-// libm calls), slow but correct; TargetFlagsTests fails such a build.
-typedef float f8 __attribute__((vector_size(32), aligned(4)));
-typedef int32_t i8 __attribute__((vector_size(32), aligned(4)));
-#define SPLAT(v) ((f8){(v), (v), (v), (v), (v), (v), (v), (v)})
-
-static inline f8 fma8(f8 a, f8 b, f8 c) { return __builtin_elementwise_fma(a, b, c); }
-static inline f8 select8(i8 mask, f8 a, f8 b) { return (f8)((mask & (i8)a) | (~mask & (i8)b)); }
-static inline f8 load8(const float *p) { f8 v; memcpy(&v, p, sizeof v); return v; }
-static inline void store8(float *p, f8 v) { memcpy(p, &v, sizeof v); }
-
-// Compare-and-select rather than min/max: a NaN compares false both ways and passes through, so a
-// diverged model stays visibly NaN.
-static inline f8 clamp8(f8 x, float low, float high) {
-    x = select8(x < SPLAT(low), SPLAT(low), x);
-    return select8(x > SPLAT(high), SPLAT(high), x);
-}
-
-// e^x = 2^n·e^r with n = round(x·log2 e), |r| ≤ ln2/2; returns 2^n in *scale and e^r − 1 (accurate
-// relative to itself, so that e^x − 1 keeps full precision near 0). x is clamped to [−87.33, 88]:
-// 2^n stays a normal number.
-static inline f8 exponentParts(f8 x, f8 *scale) {
-    f8 clamped = clamp8(x, -87.33f, 88.0f);
-    const f8 magic = SPLAT(12582912.0f);  // 1.5·2^23: adding it rounds to an integer in the low bits
-    f8 t = fma8(clamped, SPLAT(1.44269504f), magic);
-    f8 n = t - magic;
-    // Cody–Waite split of ln 2 so r is exact to ~2^-32.
-    f8 r = fma8(n, SPLAT(-0.693145751953125f), clamped);
-    r = fma8(n, SPLAT(-1.428606765330187045e-06f), r);
-    // e^r − 1 = r + r²(1/2 + r/6) + r⁴(1/24 + r/120 + r²/720), degree-6 Taylor (truncation ≤ 1.2e-7
-    // relative on |r| ≤ 0.347), in Estrin's form: the dependent chain is 3 FMAs deep, not 6; the
-    // cell's throughput is bound by how long its chains keep the scheduler full.
-    f8 r2 = r * r;
-    f8 low = fma8(r, SPLAT(1.0f / 6), SPLAT(0.5f));
-    f8 high = fma8(r2, SPLAT(1.0f / 720), fma8(r, SPLAT(1.0f / 120), SPLAT(1.0f / 24)));
-    f8 r4 = r2 * r2;
-    *scale = (f8)(((i8)t << 23) + (i8){0x3F800000, 0x3F800000, 0x3F800000, 0x3F800000,
-                                       0x3F800000, 0x3F800000, 0x3F800000, 0x3F800000});
-    return fma8(r4, high, fma8(r2, low, r));
-}
-
-static inline f8 exp8(f8 x) {
-    f8 scale;
-    f8 expm1 = exponentParts(x, &scale);
-    return fma8(expm1, scale, scale);
-}
-
-static inline f8 sigmoid8(f8 x) {
-    f8 scale;
-    f8 expm1 = exponentParts(-x, &scale);
-    return SPLAT(1.0f) / (SPLAT(1.0f) + fma8(expm1, scale, scale));
-}
-
-// tanh x = (e^{2x} − 1) / (e^{2x} + 1) with e^{2x} − 1 = 2^n(e^r − 1) + (2^n − 1): exact at n = 0,
-// so small |x| keeps its relative precision without a separate series branch.
-static inline f8 tanh8(f8 x) {
-    f8 scale;
-    f8 expm1 = exponentParts(x + x, &scale);
-    f8 numerator = fma8(expm1, scale, scale - SPLAT(1.0f));
-    return numerator / (numerator + SPLAT(2.0f));
-}
-
-// The last count < 8 values of a row, through a zero-padded lane buffer.
-static inline f8 loadPartial8(const float *p, long count) {
-    f8 v = SPLAT(0.0f);
-    memcpy(&v, p, (size_t)count * sizeof(float));
-    return v;
-}
-static inline void storePartial8(float *p, f8 v, long count) { memcpy(p, &v, (size_t)count * sizeof(float)); }
+#include "Vector8.h"
 
 static inline void map8(const float *input, float *output, long count, int isTanh) {
     long index = 0;
@@ -181,37 +109,6 @@ void serieslens_lstm_cell_backward_f32(float *gates, const float *previous_cell,
         cellBackwardColumn(gates, previous_cell, tanh_cell, hidden_gradient, cell_gradient, batch, h, column, h - column,
                            gate_sums, scalar_input, weighted);
     }
-}
-
-static void softmaxRow(float *row, long count) {
-    if (count <= 0) return;
-    long full = count - count % 8, index;
-    float maximum = row[0];
-    if (full > 0) {
-        f8 lanes = load8(row);
-        for (index = 8; index < full; index += 8) {
-            f8 x = load8(row + index);
-            lanes = select8(x > lanes, x, lanes);
-        }
-        for (int lane = 0; lane < 8; lane++) if (lanes[lane] > maximum) maximum = lanes[lane];
-    }
-    for (index = full; index < count; index++) if (row[index] > maximum) maximum = row[index];
-    f8 shift = SPLAT(maximum), total = SPLAT(0.0f);
-    for (index = 0; index < full; index += 8) {
-        f8 e = exp8(load8(row + index) - shift);
-        total += e;
-        store8(row + index, e);
-    }
-    float sum = 0;
-    for (int lane = 0; lane < 8; lane++) sum += total[lane];
-    if (full < count) {
-        f8 e = exp8(loadPartial8(row + full, count - full) - shift);
-        for (long lane = 0; lane < count - full; lane++) sum += e[lane];
-        storePartial8(row + full, e, count - full);
-    }
-    f8 scale = SPLAT(1.0f / sum);
-    for (index = 0; index < full; index += 8) store8(row + index, load8(row + index) * scale);
-    if (full < count) storePartial8(row + full, loadPartial8(row + full, count - full) * scale, count - full);
 }
 
 void serieslens_softmax_rows_f32(float *matrix, long rows, long columns) {

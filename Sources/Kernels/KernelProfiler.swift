@@ -22,6 +22,9 @@ public enum KernelProfiler {
         /// they do not hide the rate of the real products.
         case thinSmallGEMM = "gemm (register-blocked, k < 8)"
         case smallGEMMTransposedA = "gemm (register-blocked, Aᵀ·B: weight gradients)"
+        /// Self-attention fused per head: the score and context products with the softmax between.
+        case fusedAttention = "fused attention (QKᵀ, softmax, PV)"
+        case fusedAttentionBackward = "fused attention backward"
         case lstmCellForward = "lstm cell forward"
         case lstmCellBackward = "lstm cell backward"
         case activation = "activations (tanh, sigmoid, relu)"
@@ -36,7 +39,7 @@ public enum KernelProfiler {
         case rowProducts = "row products (dots, weighted sums, rank-1)"
 
         /// Matrix products report GFLOP/s; the rest, millions of elements per second.
-        public var isMatrixProduct: Bool { [.blasGEMM, .smallGEMM, .thinSmallGEMM, .smallGEMMTransposedA].contains(self) }
+        public var isMatrixProduct: Bool { [.blasGEMM, .smallGEMM, .thinSmallGEMM, .smallGEMMTransposedA, .fusedAttention, .fusedAttentionBackward].contains(self) }
     }
 
     public struct Totals: Sendable, Equatable, Codable {

@@ -111,6 +111,16 @@ where Self.SIMD16Storage: Sendable {
         hiddenGradient: UnsafePointer<Self>, cellGradient: UnsafeMutablePointer<Self>, batch: Int, hiddenSize: Int,
         gateSums: UnsafeMutablePointer<Self>?, scalarInput: UnsafePointer<Self>?, scalarInputWeightGradient: UnsafeMutablePointer<Self>?)
 
+    /// Self-attention of one (sample, head), fused by blocks of query rows (`FusedAttention.swift`):
+    /// false, having done nothing, when this type or head size has no fused kernel.
+    static func fusedAttentionForward(_ problem: AttentionHeadProblem<Self>, weights: UnsafeMutablePointer<Self>,
+                                      context: UnsafeMutablePointer<Self>, contextStride: Int, scratch: UnsafeMutablePointer<Self>) -> Bool
+    static func fusedAttentionBackward(_ problem: AttentionHeadProblem<Self>, weights: UnsafePointer<Self>,
+                                       contextGradient: UnsafePointer<Self>, contextGradientStride: Int,
+                                       gradients: AttentionHeadGradients<Self>, scratch: UnsafeMutablePointer<Self>) -> Bool
+    /// Scratch elements the fused kernels need for `keyTime` keys (0 when there is no fused kernel).
+    static func fusedAttentionScratchCount(keyTime: Int, headSize: Int) -> Int
+
     static func adamUpdate(
         parameters: UnsafeMutablePointer<Self>, gradients: UnsafePointer<Self>, firstMoment: UnsafeMutablePointer<Self>,
         secondMoment: UnsafeMutablePointer<Self>, count: Int, coefficients: AdamCoefficients<Self>)

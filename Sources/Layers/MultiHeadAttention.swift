@@ -41,6 +41,11 @@ public final class MultiHeadAttentionCore<Scalar: TensorScalar>: @unchecked Send
     // Per thread: (d, Tk) s·K_bhᵀ or V_bhᵀ, so the register-blocked product reads rows of it.
     private let transposedHeads = [Buffer<Scalar>(), Buffer<Scalar>()]
     private let zeros = Buffer<Scalar>()   // a zero row to start products from
+    // Per thread: the fused kernels' transposed K or V and one block of ∂S.
+    private let fusedScratch = [Buffer<Scalar>(), Buffer<Scalar>()]
+    /// Whether heads with a fused kernel (Float, head size a multiple of 8 up to 32) use it; off,
+    /// every head runs the separate products and softmax passes (tests compare the two).
+    public var usesFusedKernels = true
 
     public init(modelSize: Int, heads: Int) {
         precondition(heads >= 1 && modelSize % heads == 0, "model size \(modelSize) is not divisible by \(heads) heads")
@@ -66,6 +71,12 @@ public final class MultiHeadAttentionCore<Scalar: TensorScalar>: @unchecked Send
                     singleQueryForward(query: query.head(b, h, headSize: d), key: key.head(b, h, headSize: d), keyStride: key.rowStride,
                                        value: value.head(b, h, headSize: d), valueStride: value.rowStride, keyTime: keyTime,
                                        weights: p, context: context + b * modelSize + h * d)
+                    continue
+                }
+                if usesFusedKernels, Scalar.fusedAttentionForward(
+                    headProblem(query: query, key: key, value: value, b: b, h: h, queryTime: queryTime, keyTime: keyTime),
+                    weights: p, context: context + b * queryTime * modelSize + h * d, contextStride: modelSize,
+                    scratch: fusedScratch[part].pointer) {
                     continue
                 }
                 // P = softmax(Q·(s·K)ᵀ), C = P·V, both with SmallGEMM started from a zero row.
@@ -118,6 +129,16 @@ public final class MultiHeadAttentionCore<Scalar: TensorScalar>: @unchecked Send
                         queryGradient: queryGradient.head(b, h, headSize: d), keyGradient: keyGradient.head(b, h, headSize: d),
                         keyGradientStride: keyGradient.rowStride, valueGradient: valueGradient.head(b, h, headSize: d),
                         valueGradientStride: valueGradient.rowStride)
+                    continue
+                }
+                if self.usesFusedKernels, Scalar.fusedAttentionBackward(
+                    self.headProblem(query: query, key: key, value: value, b: b, h: h, queryTime: queryTime, keyTime: keyTime),
+                    weights: p, contextGradient: upstream, contextGradientStride: modelSize,
+                    gradients: AttentionHeadGradients(
+                        query: queryGradient.head(b, h, headSize: d), queryStride: queryGradient.rowStride,
+                        key: keyGradient.head(b, h, headSize: d), keyStride: keyGradient.rowStride,
+                        value: valueGradient.head(b, h, headSize: d), valueStride: valueGradient.rowStride),
+                    scratch: self.fusedScratch[part].pointer) {
                     continue
                 }
                 let transposed = self.transposedHeads[part].pointer
@@ -190,8 +211,18 @@ public final class MultiHeadAttentionCore<Scalar: TensorScalar>: @unchecked Send
         Scalar.addOuterProduct(weights: scoreGradient.pointer, vector: query, count: keyTime, width: d, rowStride: keyGradientStride, into: keyGradient)
     }
 
+    private func headProblem(
+        query: StridedRows<Scalar>, key: StridedRows<Scalar>, value: StridedRows<Scalar>, b: Int, h: Int, queryTime: Int, keyTime: Int
+    ) -> AttentionHeadProblem<Scalar> {
+        let d = headSize
+        return AttentionHeadProblem(
+            query: query.head(b, h, headSize: d), queryStride: query.rowStride, key: key.head(b, h, headSize: d), keyStride: key.rowStride,
+            value: value.head(b, h, headSize: d), valueStride: value.rowStride, queryTime: queryTime, keyTime: keyTime, headSize: d, scale: scale)
+    }
+
     private func prepareWorkspaces(keyTime: Int) {
         for buffer in transposedHeads { buffer.resize(headSize * keyTime) }
+        for buffer in fusedScratch { buffer.resize(Scalar.fusedAttentionScratchCount(keyTime: keyTime, headSize: headSize)) }
         zeros.resize(max(keyTime, headSize), zeroed: true)
     }
 

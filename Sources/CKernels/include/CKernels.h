@@ -31,4 +31,26 @@ void serieslens_softmax_rows_f32(float *matrix, long rows, long columns);
 void serieslens_sigmoid_f32(const float *input, float *output, long count);
 void serieslens_tanh_f32(const float *input, float *output, long count);
 
+/// Self-attention of one (sample, head) with head size d (a multiple of 8, at most 32; the functions
+/// return 0 and do nothing otherwise), fused by blocks of query rows so that the (Tq, Tk) matrices
+/// stay in cache. Q (Tq, d), K and V (Tk, d) and the context (Tq, d) are row-major with the given row
+/// strides (column blocks of wider activations). `scratch` holds
+/// `serieslens_attention_scratch_floats(Tk, d)` floats.
+///
+/// Forward: P = softmax(scale · Q Kᵀ) written to `weights` (Tq, Tk), context = P V (overwritten).
+int serieslens_attention_forward_f32(const float *query, long query_stride, const float *key, long key_stride,
+                                     const float *value, long value_stride, long query_time, long key_time,
+                                     long head_size, float scale, float *weights, float *context,
+                                     long context_stride, float *scratch);
+/// Backward, from ∂L/∂context and the forward's P: adds ∂Q += scale · ∂S K, ∂K += scale · ∂Sᵀ Q and
+/// ∂V += Pᵀ ∂C, where ∂S = P ⊙ (∂C Vᵀ − rowsum(P ⊙ ∂C Vᵀ)).
+int serieslens_attention_backward_f32(const float *context_gradient, long context_gradient_stride, const float *weights,
+                                      const float *query, long query_stride, const float *key, long key_stride,
+                                      const float *value, long value_stride, float *query_gradient,
+                                      long query_gradient_stride, float *key_gradient, long key_gradient_stride,
+                                      float *value_gradient, long value_gradient_stride, long query_time,
+                                      long key_time, long head_size, float scale, float *scratch);
+long serieslens_attention_scratch_floats(long key_time, long head_size);
+int serieslens_attention_supports_head_size(long head_size);
+
 #endif

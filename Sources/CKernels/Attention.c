@@ -1,0 +1,253 @@
+// Self-attention of one (sample, head), fused by blocks of query rows so that the (Tq, Tk) scores
+// and their gradients are produced, used and dropped while in L1 and L2. Unfused, every T×T product
+// and softmax pass streamed 1 MB matrices (T = 500) through L3: the products ran at ~35 % of peak.
+#include "CKernels.h"
+
+#include "Vector8.h"
+
+// Rows of a register tile: 6 rows × 2 vectors (head size 16) is 12 accumulators of the 16 ymm
+// registers, leaving room for the B vectors and a broadcast.
+enum { TILE_ROWS = 6, TILE_KEYS = 6, MAX_VECTORS = 4 };
+// Query rows per backward block: each block reloads and stores ∂K and ∂V (Tk × d) once, so more
+// rows amortise that, while the block's ∂S (48 × Tk) and P rows stay in L2 (12, 48 and 96 rows
+// measured 727, 679 and 780 µs per head at T = 500, d = 16).
+enum { BLOCK_ROWS = 48 };
+
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+static inline long paddedWidth(long key_time) { return (key_time + 15) / 16 * 16; }
+
+long serieslens_attention_scratch_floats(long key_time, long head_size) {
+    long padded = paddedWidth(key_time);
+    return head_size * padded + BLOCK_ROWS * padded + 2 * padded * head_size;
+}
+
+// target (d × padded) = scale · sourceᵀ, zero in the padding columns, so that the score tiles can
+// read whole vectors past the last key.
+static void transposeHead(const float *source, long stride, long rows, long d, float scale, float *target, long padded) {
+    for (long t = 0; t < rows; t++) {
+        for (long j = 0; j < d; j++) target[j * padded + t] = scale * source[t * stride + j];
+    }
+    for (long j = 0; j < d; j++) {
+        for (long t = rows; t < padded; t++) target[j * padded + t] = 0;
+    }
+}
+
+// out[r][0 ..< columns] = Σ_j a[r·lda + j] · bt[j·ldbt + ·] for r < ROWS: a score tile (Q·Kᵀ or
+// ∂C·Vᵀ) with k = d. bt has whole vectors up to a multiple of 16 columns; out only `columns`.
+ALWAYS_INLINE void wideTile(const long ROWS, const float *a, long lda, const float *bt, long ldbt, long depth,
+                            long columns, float *out, long ldo) {
+    for (long c = 0; c < columns; c += 16) {
+        f8 acc[TILE_ROWS][2];
+        for (long r = 0; r < ROWS; r++) acc[r][0] = acc[r][1] = SPLAT(0.0f);
+        for (long j = 0; j < depth; j++) {
+            f8 b0 = load8(bt + j * ldbt + c), b1 = load8(bt + j * ldbt + c + 8);
+            for (long r = 0; r < ROWS; r++) {
+                f8 x = SPLAT(a[r * lda + j]);
+                acc[r][0] = fma8(x, b0, acc[r][0]);
+                acc[r][1] = fma8(x, b1, acc[r][1]);
+            }
+        }
+        long rest = columns - c;
+        for (long r = 0; r < ROWS; r++) {
+            float *row = out + r * ldo + c;
+            if (rest >= 16) {
+                store8(row, acc[r][0]);
+                store8(row + 8, acc[r][1]);
+            } else if (rest > 8) {
+                store8(row, acc[r][0]);
+                storePartial8(row + 8, acc[r][1], rest - 8);
+            } else {
+                storePartial8(row, acc[r][0], rest);
+            }
+        }
+    }
+}
+
+// out[r][0 ..< 8·NV] (+)= Σ_c a[r·lda + c] · b[c·ldb + ·] for r < ROWS: context = P·V, ∂Q += ∂S·K.
+ALWAYS_INLINE void narrowTile(const long ROWS, const long NV, const float *a, long lda, const float *b, long ldb,
+                              long depth, float *out, long ldo, int accumulate) {
+    f8 acc[TILE_ROWS][MAX_VECTORS];
+    for (long r = 0; r < ROWS; r++) {
+        for (long v = 0; v < NV; v++) acc[r][v] = accumulate ? load8(out + r * ldo + 8 * v) : SPLAT(0.0f);
+    }
+    for (long c = 0; c < depth; c++) {
+        f8 bv[MAX_VECTORS];
+        for (long v = 0; v < NV; v++) bv[v] = load8(b + c * ldb + 8 * v);
+        for (long r = 0; r < ROWS; r++) {
+            f8 x = SPLAT(a[r * lda + c]);
+            for (long v = 0; v < NV; v++) acc[r][v] = fma8(x, bv[v], acc[r][v]);
+        }
+    }
+    for (long r = 0; r < ROWS; r++) {
+        for (long v = 0; v < NV; v++) store8(out + r * ldo + 8 * v, acc[r][v]);
+    }
+}
+
+// out[k][0 ..< 8·NV] += Σ_r a[r·lda + k] · b[r·ldb + ·] for k < KEYS, r < rows: ∂V += Pᵀ·∂C and
+// ∂K += ∂Sᵀ·Q over one block of query rows.
+ALWAYS_INLINE void transposedTile(const long KEYS, const long NV, const float *a, long lda, const float *b, long ldb,
+                                  long rows, float *out, long ldo) {
+    f8 acc[TILE_KEYS][MAX_VECTORS];
+    for (long k = 0; k < KEYS; k++) {
+        for (long v = 0; v < NV; v++) acc[k][v] = load8(out + k * ldo + 8 * v);
+    }
+    for (long r = 0; r < rows; r++) {
+        f8 bv[MAX_VECTORS];
+        for (long v = 0; v < NV; v++) bv[v] = load8(b + r * ldb + 8 * v);
+        for (long k = 0; k < KEYS; k++) {
+            f8 x = SPLAT(a[r * lda + k]);
+            for (long v = 0; v < NV; v++) acc[k][v] = fma8(x, bv[v], acc[k][v]);
+        }
+    }
+    for (long k = 0; k < KEYS; k++) {
+        for (long v = 0; v < NV; v++) store8(out + k * ldo + 8 * v, acc[k][v]);
+    }
+}
+
+// Rows (or keys) per tile for NV vectors of output: at most 12 accumulators.
+static inline long tileRowsFor(long nv) { return nv <= 2 ? 6 : (nv == 3 ? 4 : 3); }
+
+// The tile functions with their row count and vector count as constants, so that clang unrolls the
+// register tiles; `rows` ≤ tileRowsFor(nv).
+#define DISPATCH_ROWS(rows, CALL) \
+    switch (rows) { case 1: CALL(1); break; case 2: CALL(2); break; case 3: CALL(3); break; \
+                    case 4: CALL(4); break; case 5: CALL(5); break; default: CALL(6); break; }
+
+static void wideRows(long rows, const float *a, long lda, const float *bt, long ldbt, long depth, long columns, float *out, long ldo) {
+    for (long r = 0; r < rows; r += TILE_ROWS) {
+        long count = rows - r < TILE_ROWS ? rows - r : TILE_ROWS;
+#define WIDE(R) wideTile(R, a + r * lda, lda, bt, ldbt, depth, columns, out + r * ldo, ldo)
+        DISPATCH_ROWS(count, WIDE)
+#undef WIDE
+    }
+}
+
+#define NARROW_FOR(NV)                                                                                          \
+    static void narrowRows##NV(long rows, const float *a, long lda, const float *b, long ldb, long depth,        \
+                               float *out, long ldo, int accumulate) {                                          \
+        const long step = tileRowsFor(NV);                                                                      \
+        for (long r = 0; r < rows; r += step) {                                                                 \
+            long count = rows - r < step ? rows - r : step;                                                     \
+            DISPATCH_ROWS(count, NARROW_TILE_##NV)                                                              \
+        }                                                                                                       \
+    }                                                                                                           \
+    static void transposedKeys##NV(long keys, const float *a, long lda, const float *b, long ldb, long rows,    \
+                                   float *out, long ldo) {                                                      \
+        const long step = tileRowsFor(NV);                                                                      \
+        for (long k = 0; k < keys; k += step) {                                                                 \
+            long count = keys - k < step ? keys - k : step;                                                     \
+            DISPATCH_ROWS(count, TRANSPOSED_TILE_##NV)                                                          \
+        }                                                                                                       \
+    }
+
+// Row counts above a vector count's tile size never occur (the loops step by tileRowsFor(NV)); the
+// clamps only keep clang from unrolling the unreachable switch arms into oversized tiles.
+#define CLAMP_ROWS(R, NV) ((R) < tileRowsFor(NV) ? (R) : tileRowsFor(NV))
+#define NARROW_TILE(R, NV) narrowTile(CLAMP_ROWS(R, NV), NV, a + r * lda, lda, b, ldb, depth, out + r * ldo, ldo, accumulate)
+#define TRANSPOSED_TILE(R, NV) transposedTile(CLAMP_ROWS(R, NV), NV, a + k, lda, b, ldb, rows, out + k * ldo, ldo)
+#define NARROW_TILE_1(R) NARROW_TILE(R, 1)
+#define NARROW_TILE_2(R) NARROW_TILE(R, 2)
+#define NARROW_TILE_3(R) NARROW_TILE(R, 3)
+#define NARROW_TILE_4(R) NARROW_TILE(R, 4)
+#define TRANSPOSED_TILE_1(R) TRANSPOSED_TILE(R, 1)
+#define TRANSPOSED_TILE_2(R) TRANSPOSED_TILE(R, 2)
+#define TRANSPOSED_TILE_3(R) TRANSPOSED_TILE(R, 3)
+#define TRANSPOSED_TILE_4(R) TRANSPOSED_TILE(R, 4)
+NARROW_FOR(1)
+NARROW_FOR(2)
+NARROW_FOR(3)
+NARROW_FOR(4)
+
+static void narrowRows(long nv, long rows, const float *a, long lda, const float *b, long ldb, long depth, float *out, long ldo,
+                       int accumulate) {
+    switch (nv) {
+    case 1: narrowRows1(rows, a, lda, b, ldb, depth, out, ldo, accumulate); break;
+    case 2: narrowRows2(rows, a, lda, b, ldb, depth, out, ldo, accumulate); break;
+    case 3: narrowRows3(rows, a, lda, b, ldb, depth, out, ldo, accumulate); break;
+    default: narrowRows4(rows, a, lda, b, ldb, depth, out, ldo, accumulate); break;
+    }
+}
+
+static void transposedKeys(long nv, long keys, const float *a, long lda, const float *b, long ldb, long rows, float *out, long ldo) {
+    switch (nv) {
+    case 1: transposedKeys1(keys, a, lda, b, ldb, rows, out, ldo); break;
+    case 2: transposedKeys2(keys, a, lda, b, ldb, rows, out, ldo); break;
+    case 3: transposedKeys3(keys, a, lda, b, ldb, rows, out, ldo); break;
+    default: transposedKeys4(keys, a, lda, b, ldb, rows, out, ldo); break;
+    }
+}
+
+static inline int supported(long head_size) { return head_size > 0 && head_size % 8 == 0 && head_size <= 8 * MAX_VECTORS; }
+
+int serieslens_attention_supports_head_size(long head_size) { return supported(head_size); }
+
+int serieslens_attention_forward_f32(const float *query, long query_stride, const float *key, long key_stride,
+                                     const float *value, long value_stride, long query_time, long key_time,
+                                     long head_size, float scale, float *weights, float *context,
+                                     long context_stride, float *scratch) {
+    if (!supported(head_size)) return 0;
+    long padded = paddedWidth(key_time), nv = head_size / 8;
+    float *scaledKeys = scratch;
+    transposeHead(key, key_stride, key_time, head_size, scale, scaledKeys, padded);
+    for (long r0 = 0; r0 < query_time; r0 += TILE_ROWS) {
+        long rows = query_time - r0 < TILE_ROWS ? query_time - r0 : TILE_ROWS;
+        float *p = weights + r0 * key_time;
+        wideRows(rows, query + r0 * query_stride, query_stride, scaledKeys, padded, head_size, key_time, p, key_time);
+        for (long r = 0; r < rows; r++) softmaxRow(p + r * key_time, key_time);
+        narrowRows(nv, rows, p, key_time, value, value_stride, key_time, context + r0 * context_stride, context_stride, 0);
+    }
+    return 1;
+}
+
+// ∂S = scale · P ⊙ (∂P − ⟨P, ∂P⟩) for one row, in place on ∂P.
+static void softmaxBackwardRow(const float *p, float *gradient, long count, float scale) {
+    long full = count - count % 8, index;
+    f8 lanes = SPLAT(0.0f);
+    for (index = 0; index < full; index += 8) lanes = fma8(load8(p + index), load8(gradient + index), lanes);
+    float dot = 0;
+    for (int lane = 0; lane < 8; lane++) dot += lanes[lane];
+    for (index = full; index < count; index++) dot += p[index] * gradient[index];
+    f8 shift = SPLAT(dot), factor = SPLAT(scale);
+    for (index = 0; index < full; index += 8) {
+        store8(gradient + index, factor * load8(p + index) * (load8(gradient + index) - shift));
+    }
+    for (index = full; index < count; index++) gradient[index] = scale * p[index] * (gradient[index] - dot);
+}
+
+int serieslens_attention_backward_f32(const float *context_gradient, long context_gradient_stride, const float *weights,
+                                      const float *query, long query_stride, const float *key, long key_stride,
+                                      const float *value, long value_stride, float *query_gradient,
+                                      long query_gradient_stride, float *key_gradient, long key_gradient_stride,
+                                      float *value_gradient, long value_gradient_stride, long query_time,
+                                      long key_time, long head_size, float scale, float *scratch) {
+    if (!supported(head_size)) return 0;
+    long padded = paddedWidth(key_time), nv = head_size / 8;
+    float *valuesTransposed = scratch, *scores = scratch + head_size * padded;
+    // ∂K and ∂V are summed over the blocks in contiguous (Tk, d) scratch, which streams from L2
+    // better than the strided rows of the caller's gradients, and added into those once at the end.
+    float *keySums = scores + BLOCK_ROWS * padded, *valueSums = keySums + padded * head_size;
+    memset(keySums, 0, sizeof(float) * 2 * padded * head_size);
+    transposeHead(value, value_stride, key_time, head_size, 1, valuesTransposed, padded);
+    for (long r0 = 0; r0 < query_time; r0 += BLOCK_ROWS) {
+        long rows = query_time - r0 < BLOCK_ROWS ? query_time - r0 : BLOCK_ROWS;
+        const float *p = weights + r0 * key_time;
+        const float *upstream = context_gradient + r0 * context_gradient_stride;
+        const float *queries = query + r0 * query_stride;
+        // ∂P = ∂C·Vᵀ, then ∂V += Pᵀ·∂C while P's rows are hot.
+        wideRows(rows, upstream, context_gradient_stride, valuesTransposed, padded, head_size, key_time, scores, padded);
+        transposedKeys(nv, key_time, p, key_time, upstream, context_gradient_stride, rows, valueSums, head_size);
+        for (long r = 0; r < rows; r++) softmaxBackwardRow(p + r * key_time, scores + r * padded, key_time, scale);
+        // ∂Q += ∂S·K and ∂K += ∂Sᵀ·Q (the scale is already in ∂S).
+        narrowRows(nv, rows, scores, padded, key, key_stride, key_time, query_gradient + r0 * query_gradient_stride,
+                   query_gradient_stride, 1);
+        transposedKeys(nv, key_time, scores, padded, queries, query_stride, rows, keySums, head_size);
+    }
+    for (long t = 0; t < key_time; t++) {
+        for (long j = 0; j < head_size; j++) {
+            key_gradient[t * key_gradient_stride + j] += keySums[t * head_size + j];
+            value_gradient[t * value_gradient_stride + j] += valueSums[t * head_size + j];
+        }
+    }
+    return 1;
+}
