@@ -140,6 +140,47 @@ let benchmarks: @Sendable () -> Void = {
             recordRate(benchmark, megaelements, work: Double(batch * hidden), start: start)
         }
     }
+    // 100 chained steps of one direction (C = 1): the fused step (product and cell per register tile)
+    // against the product for all rows followed by the cell, as the LSTM ran them before.
+    let steps = 100
+    for variant in ["fused", "product+cell"] {
+        Benchmark("lstm-step/forward/\(variant)/B\(batch)xH\(hidden)xC1x\(steps)steps") { benchmark in
+            let x = randomFloats(steps * batch, seed: 13), inputWeightT = randomFloats(4 * hidden, seed: 14)
+            let hiddenWeightT = randomFloats(hidden * 4 * hidden, seed: 15).map { 0.2 * $0 }, bias = randomFloats(4 * hidden, seed: 16)
+            var states = [Float](repeating: 0, count: (steps + 1) * batch * hidden), cells = states
+            var gates = [Float](repeating: 0, count: steps * batch * 4 * hidden), tanhCell = [Float](repeating: 0, count: steps * batch * hidden)
+            let slab = batch * hidden
+            let start = ContinuousClock.now
+            for _ in benchmark.scaledIterations {
+                states.withUnsafeMutableBufferPointer { h in cells.withUnsafeMutableBufferPointer { c in
+                    gates.withUnsafeMutableBufferPointer { g in tanhCell.withUnsafeMutableBufferPointer { tc in
+                        for t in 0..<steps {
+                            let stepGates = g.baseAddress! + t * batch * 4 * hidden
+                            if variant == "fused" {
+                                _ = Float.fusedLSTMStepForward(
+                                    LSTMStepOperands(input: x.withUnsafeBufferPointer { $0.baseAddress! } + t * batch, channels: 1,
+                                                     inputWeightTransposed: inputWeightT, previousHidden: h.baseAddress! + t * slab,
+                                                     hiddenWeightTransposed: hiddenWeightT, bias: bias, previousCell: c.baseAddress! + t * slab,
+                                                     gates: stepGates, cell: c.baseAddress! + (t + 1) * slab, tanhCell: tc.baseAddress! + t * slab,
+                                                     hidden: h.baseAddress! + (t + 1) * slab),
+                                    batch: batch, hiddenSize: hidden)
+                            } else {
+                                Float.smallMultiplyPairAddingBias(
+                                    m: batch, n: 4 * hidden, leadingK: 1, leadingA: x.withUnsafeBufferPointer { $0.baseAddress! } + t * batch,
+                                    leadingLDA: 1, leadingB: inputWeightT, leadingLDB: 4 * hidden, k: hidden, a: h.baseAddress! + t * slab, lda: hidden,
+                                    b: hiddenWeightT, ldb: 4 * hidden, bias: bias, c: stepGates, ldc: 4 * hidden)
+                                Float.lstmCellForward(gates: stepGates, previousCell: c.baseAddress! + t * slab, cell: c.baseAddress! + (t + 1) * slab,
+                                                      tanhCell: tc.baseAddress! + t * slab, hidden: h.baseAddress! + (t + 1) * slab,
+                                                      batch: batch, hiddenSize: hidden)
+                            }
+                        }
+                    } }
+                } }
+                blackHole(states)
+            }
+            recordRate(benchmark, gigaflops, work: Double(steps * 2 * batch * 4 * hidden * (1 + hidden)), start: start)
+        }
+    }
     let backwardCells: [(String, (UnsafeMutablePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void)] = [
         ("c-vector", { Float.lstmCellBackward(gates: $0, previousCell: $1, tanhCell: $2, hiddenGradient: $3, cellGradient: $4, batch: batch, hiddenSize: hidden,
                                                 gateSums: nil, scalarInput: nil, scalarInputWeightGradient: nil) }),

@@ -111,6 +111,9 @@ where Self.SIMD16Storage: Sendable {
         hiddenGradient: UnsafePointer<Self>, cellGradient: UnsafeMutablePointer<Self>, batch: Int, hiddenSize: Int,
         gateSums: UnsafeMutablePointer<Self>?, scalarInput: UnsafePointer<Self>?, scalarInputWeightGradient: UnsafeMutablePointer<Self>?)
 
+    /// A whole LSTM step, gate product and cell (`FusedKernels.swift`): false, having done nothing,
+    /// when this type or hidden size has no fused kernel.
+    static func fusedLSTMStepForward(_ step: LSTMStepOperands<Self>, batch: Int, hiddenSize: Int) -> Bool
     /// Self-attention of one (sample, head), fused by blocks of query rows (`FusedAttention.swift`):
     /// false, having done nothing, when this type or head size has no fused kernel.
     static func fusedAttentionForward(_ problem: AttentionHeadProblem<Self>, weights: UnsafeMutablePointer<Self>,

@@ -28,6 +28,9 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
     public let directions: Int
     /// 2 runs the directions concurrently.
     public var threads: Int = 1
+    /// Whether a step runs its gate product and cell as one fused kernel where there is one (Float,
+    /// H a multiple of 8); both paths give the same bits (tests compare them).
+    public var usesFusedStep = true
 
     private var parameterIDs: [(inputWeight: ParameterID, hiddenWeight: ParameterID, inputBias: ParameterID, hiddenBias: ParameterID)] = []
     private let timeMajorInput = Buffer<Scalar>()
@@ -158,6 +161,15 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
                 let previous = direction == 0 ? t : t + 2
                 let kept = keepState ? t : 0
                 let stepGates = gates + kept * batch * 4 * hidden
+                if usesFusedStep, Scalar.fusedLSTMStepForward(
+                    LSTMStepOperands(
+                        input: x + t * batch * channels, channels: channels, inputWeightTransposed: inputWeightT,
+                        previousHidden: work.hidden.pointer + previous * slab, hiddenWeightTransposed: hiddenWeightT, bias: biasSum,
+                        previousCell: work.cell.pointer + previous * slab, gates: stepGates, cell: work.cell.pointer + (t + 1) * slab,
+                        tanhCell: work.tanhCell.pointer + kept * slab, hidden: work.hidden.pointer + (t + 1) * slab),
+                    batch: batch, hiddenSize: hidden) {
+                    continue
+                }
                 Scalar.smallMultiplyPairAddingBias(
                     m: batch, n: 4 * hidden,
                     leadingK: channels, leadingA: x + t * batch * channels, leadingLDA: channels, leadingB: inputWeightT, leadingLDB: 4 * hidden,

@@ -23,6 +23,17 @@ void serieslens_lstm_cell_backward_f32(float *gates, const float *previous_cell,
                                        long hidden_size, float *gate_sums, const float *scalar_input,
                                        float *scalar_input_weight_gradient);
 
+/// One whole LSTM step for a batch when hidden_size is a multiple of 8 (returns 0 and does nothing
+/// otherwise): the gates bias + x_t·W_ihᵀ + h_{t−1}·W_hhᵀ and the cell, tile by tile, with the same
+/// operations in the same order as `SmallGEMM.multiplyAddingBias(leading:)` followed by
+/// `serieslens_lstm_cell_forward_f32`, so both give the same bits. `input` (batch, channels),
+/// `input_weight_t` (channels, 4·hidden) = W_ihᵀ, `hidden_weight_t` (hidden, 4·hidden) = W_hhᵀ,
+/// `bias` (4·hidden); `gates` (batch, 4·hidden) receives σ(i), σ(f), tanh(g), σ(o).
+int serieslens_lstm_step_forward_f32(const float *input, long channels, const float *input_weight_t,
+                                     const float *previous_hidden, const float *hidden_weight_t, const float *bias,
+                                     const float *previous_cell, float *gates, float *cell, float *tanh_cell,
+                                     float *hidden, long batch, long hidden_size);
+
 /// Numerically stable softmax of each of `rows` rows of `columns` values, in place (the maximum is
 /// subtracted before exponentiating, so no input overflows).
 void serieslens_softmax_rows_f32(float *matrix, long rows, long columns);

@@ -36,7 +36,31 @@ public struct AttentionHeadGradients<Scalar: TensorScalar> {
     }
 }
 
+/// The operands of one LSTM step (`serieslens_lstm_step_forward_f32`): x_t (B, C), W_ihᵀ (C, 4H),
+/// h_{t−1} (B, H), W_hhᵀ (H, 4H), b_ih + b_hh (4H), c_{t−1} (B, H), and where the step writes its
+/// activated gates (B, 4H), c_t, tanh(c_t) and h_t (B, H).
+public struct LSTMStepOperands<Scalar: TensorScalar> {
+    public var input: UnsafePointer<Scalar>, channels: Int
+    public var inputWeightTransposed: UnsafePointer<Scalar>
+    public var previousHidden: UnsafePointer<Scalar>, hiddenWeightTransposed: UnsafePointer<Scalar>
+    public var bias: UnsafePointer<Scalar>, previousCell: UnsafePointer<Scalar>
+    public var gates: UnsafeMutablePointer<Scalar>, cell: UnsafeMutablePointer<Scalar>
+    public var tanhCell: UnsafeMutablePointer<Scalar>, hidden: UnsafeMutablePointer<Scalar>
+
+    public init(input: UnsafePointer<Scalar>, channels: Int, inputWeightTransposed: UnsafePointer<Scalar>,
+                previousHidden: UnsafePointer<Scalar>, hiddenWeightTransposed: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>,
+                previousCell: UnsafePointer<Scalar>, gates: UnsafeMutablePointer<Scalar>, cell: UnsafeMutablePointer<Scalar>,
+                tanhCell: UnsafeMutablePointer<Scalar>, hidden: UnsafeMutablePointer<Scalar>) {
+        self.input = input; self.channels = channels; self.inputWeightTransposed = inputWeightTransposed
+        self.previousHidden = previousHidden; self.hiddenWeightTransposed = hiddenWeightTransposed
+        self.bias = bias; self.previousCell = previousCell
+        self.gates = gates; self.cell = cell; self.tanhCell = tanhCell; self.hidden = hidden
+    }
+}
+
 extension TensorScalar {
+    // No fused step in general (Double): the LSTM runs its product and then its cell.
+    @inlinable public static func fusedLSTMStepForward(_ step: LSTMStepOperands<Self>, batch: Int, hiddenSize: Int) -> Bool { false }
     // No fused kernel in general (Double): the attention core runs its separate products.
     @inlinable public static func fusedAttentionForward(
         _ problem: AttentionHeadProblem<Self>, weights: UnsafeMutablePointer<Self>, context: UnsafeMutablePointer<Self>,
@@ -50,6 +74,15 @@ extension TensorScalar {
 }
 
 extension Float {
+    @inlinable public static func fusedLSTMStepForward(_ step: LSTMStepOperands<Float>, batch: Int, hiddenSize: Int) -> Bool {
+        guard hiddenSize > 0 && hiddenSize % 8 == 0 else { return false }
+        return KernelProfiler.measure(.lstmStepForward, work: 2 * batch * 4 * hiddenSize * (step.channels + hiddenSize)) {
+            serieslens_lstm_step_forward_f32(
+                step.input, step.channels, step.inputWeightTransposed, step.previousHidden, step.hiddenWeightTransposed, step.bias,
+                step.previousCell, step.gates, step.cell, step.tanhCell, step.hidden, batch, hiddenSize) != 0
+        }
+    }
+
     @inlinable public static func fusedAttentionForward(
         _ problem: AttentionHeadProblem<Float>, weights: UnsafeMutablePointer<Float>, context: UnsafeMutablePointer<Float>,
         contextStride: Int, scratch: UnsafeMutablePointer<Float>

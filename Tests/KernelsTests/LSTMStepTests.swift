@@ -1,0 +1,77 @@
+import Testing
+@testable import Kernels
+
+/// The fused LSTM step (gate product and cell per register tile, CKernels/LSTMStep.c) against the
+/// two kernels it replaces, the product `SmallGEMM.multiplyAddingBias(leading:)` then the C cell:
+/// it performs the same operations in the same order, so the bits must agree exactly. The cell
+/// itself is checked against Double in `LSTMCellTests`, the product in `SmallGEMMTests`.
+@Suite struct LSTMStepTests {
+    @Test(arguments: [8, 16, 32, 64])
+    func fusedStepGivesTheSameBitsAsProductThenCell(hidden: Int) {
+        var random = SeededRandom(seed: UInt64(hidden))
+        // Batches around the 3-row tile (remainders 0, 1, 2) and the seed's 32; one and several channels.
+        for batch in [0, 1, 2, 3, 4, 5, 7, 32] {
+            for channels in [0, 1, 3] {
+                let width = 4 * hidden
+                let input = (0..<(batch * channels)).map { _ in Float(random.uniform(-2, 2)) }
+                let inputWeightT = (0..<(channels * width)).map { _ in Float(random.uniform(-1, 1)) }
+                let previousHidden = (0..<(batch * hidden)).map { _ in Float(random.uniform(-1, 1)) }
+                let hiddenWeightT = (0..<(hidden * width)).map { _ in Float(random.uniform(-0.5, 0.5)) }
+                let bias = (0..<width).map { _ in Float(random.uniform(-1, 1)) }
+                let previousCell = (0..<(batch * hidden)).map { _ in Float(random.uniform(-2, 2)) }
+
+                var expectedGates = [Float](repeating: 0, count: batch * width)
+                var expectedCell = [Float](repeating: 0, count: batch * hidden), expectedTanh = expectedCell, expectedHidden = expectedCell
+                Float.smallMultiplyPairAddingBias(
+                    m: batch, n: width, leadingK: channels, leadingA: input, leadingLDA: max(channels, 1), leadingB: inputWeightT, leadingLDB: width,
+                    k: hidden, a: previousHidden, lda: hidden, b: hiddenWeightT, ldb: width, bias: bias, c: &expectedGates, ldc: width)
+                Float.lstmCellForward(gates: &expectedGates, previousCell: previousCell, cell: &expectedCell, tanhCell: &expectedTanh,
+                                      hidden: &expectedHidden, batch: batch, hiddenSize: hidden)
+
+                var gates = [Float](repeating: .nan, count: batch * width)
+                var cell = [Float](repeating: .nan, count: batch * hidden), tanhCell = cell, h = cell
+                let handled = gates.withUnsafeMutableBufferPointer { g in cell.withUnsafeMutableBufferPointer { c in
+                    tanhCell.withUnsafeMutableBufferPointer { tc in h.withUnsafeMutableBufferPointer { hh in
+                        Float.fusedLSTMStepForward(
+                            LSTMStepOperands(input: input.withUnsafeBufferPointer { $0.baseAddress! }, channels: channels,
+                                             inputWeightTransposed: inputWeightT.withUnsafeBufferPointer { $0.baseAddress! },
+                                             previousHidden: previousHidden.withUnsafeBufferPointer { $0.baseAddress! },
+                                             hiddenWeightTransposed: hiddenWeightT.withUnsafeBufferPointer { $0.baseAddress! },
+                                             bias: bias.withUnsafeBufferPointer { $0.baseAddress! },
+                                             previousCell: previousCell.withUnsafeBufferPointer { $0.baseAddress! },
+                                             gates: g.baseAddress!, cell: c.baseAddress!, tanhCell: tc.baseAddress!, hidden: hh.baseAddress!),
+                            batch: batch, hiddenSize: hidden)
+                    } }
+                } }
+                #expect(handled)
+                let what = "B \(batch) H \(hidden) C \(channels)"
+                #expect(gates.map(\.bitPattern) == expectedGates.map(\.bitPattern), "\(what): activated gates")
+                #expect(cell.map(\.bitPattern) == expectedCell.map(\.bitPattern), "\(what): c")
+                #expect(tanhCell.map(\.bitPattern) == expectedTanh.map(\.bitPattern), "\(what): tanh(c)")
+                #expect(h.map(\.bitPattern) == expectedHidden.map(\.bitPattern), "\(what): h")
+            }
+        }
+    }
+
+    @Test func hiddenSizesOffTheVectorWidthAreDeclined() {
+        for hidden in [1, 7, 12, 33] {
+            var untouched = [Float](repeating: 3, count: 4 * hidden)
+            let zeros = [Float](repeating: 0, count: 4 * hidden * hidden)
+            let handled = zeros.withUnsafeBufferPointer { z in
+                untouched.withUnsafeMutableBufferPointer { u in
+                    Float.fusedLSTMStepForward(
+                        LSTMStepOperands(input: z.baseAddress!, channels: 1, inputWeightTransposed: z.baseAddress!, previousHidden: z.baseAddress!,
+                                         hiddenWeightTransposed: z.baseAddress!, bias: z.baseAddress!, previousCell: z.baseAddress!,
+                                         gates: u.baseAddress!, cell: u.baseAddress!, tanhCell: u.baseAddress!, hidden: u.baseAddress!),
+                        batch: 1, hiddenSize: hidden)
+                }
+            }
+            #expect(!handled && untouched.allSatisfy { $0 == 3 }, "H = \(hidden)")
+        }
+        #expect(!Double.fusedLSTMStepForward(
+            LSTMStepOperands(input: [0], channels: 1, inputWeightTransposed: [0], previousHidden: [0], hiddenWeightTransposed: [0], bias: [0],
+                             previousCell: [0], gates: UnsafeMutablePointer<Double>.allocate(capacity: 1), cell: UnsafeMutablePointer<Double>.allocate(capacity: 1),
+                             tanhCell: UnsafeMutablePointer<Double>.allocate(capacity: 1), hidden: UnsafeMutablePointer<Double>.allocate(capacity: 1)),
+            batch: 1, hiddenSize: 8), "Double runs the separate kernels")
+    }
+}
