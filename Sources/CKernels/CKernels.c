@@ -50,18 +50,6 @@ void serieslens_lstm_cell_forward_f32(float *gates, const float *previous_cell, 
     }
 }
 
-// One block of up to 8 units; the same operations in the same order as `LSTMCell.backwardBlock`.
-static inline void cellBackward8(f8 i, f8 f, f8 g, f8 o, f8 squashed, f8 previous, f8 dh, f8 dcNext,
-                                 f8 *di, f8 *df, f8 *dg, f8 *dout, f8 *dcPrevious) {
-    const f8 one = SPLAT(1.0f);
-    *dout = dh * squashed * o * (one - o);
-    f8 dc = fma8(dh * o, one - squashed * squashed, dcNext);
-    *di = dc * g * i * (one - i);
-    *df = dc * previous * f * (one - f);
-    *dg = dc * i * (one - g * g);
-    *dcPrevious = dc * f;
-}
-
 // One column block (up to 8 units) over all rows. The sums stay in registers across the rows and
 // reach memory once per block: adding each row into memory made the cell 2x slower (every row
 // waited on the previous row's store).

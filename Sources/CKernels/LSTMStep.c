@@ -81,3 +81,90 @@ int serieslens_lstm_step_forward_f32(const float *input, long channels, const fl
     }
     return 1;
 }
+
+// Backward: rows r < ROWS, units j0 ..< j0 + 8·UNITS. ∂L/∂h_t = upstream + ∂gates_later·W_hh summed
+// in that order (as `SmallGEMM.multiplyAdd` into the upstream slab), then the cell backward (as
+// serieslens_lstm_cell_backward_f32) in place on the gates. The bias-gradient and ∂W_ih sums are
+// added row by row in row order into `sums` (per unit block, from zero), as the separate cell does.
+enum { BACKWARD_ROWS = 6, BACKWARD_UNITS = 2 };
+
+ALWAYS_INLINE void backwardTile(const long ROWS, long row, long j0, float *gates, const float *later_gate_gradient,
+                                const float *hidden_weight, const float *upstream, long upstream_stride,
+                                const float *previous_cell, const float *tanh_cell, float *cell_gradient, long h,
+                                f8 sums[4][BACKWARD_UNITS], f8 weighted[4][BACKWARD_UNITS], const float *scalar_input) {
+    const long width = 4 * h;
+    f8 acc[BACKWARD_ROWS][BACKWARD_UNITS];
+    for (long r = 0; r < ROWS; r++) {
+        for (long u = 0; u < BACKWARD_UNITS; u++) acc[r][u] = load8(upstream + (row + r) * upstream_stride + j0 + 8 * u);
+    }
+    if (later_gate_gradient) {
+        for (long k = 0; k < width; k++) {
+            f8 w[BACKWARD_UNITS];
+            for (long u = 0; u < BACKWARD_UNITS; u++) w[u] = load8(hidden_weight + k * h + j0 + 8 * u);
+            for (long r = 0; r < ROWS; r++) {
+                f8 x = SPLAT(later_gate_gradient[(row + r) * width + k]);
+                for (long u = 0; u < BACKWARD_UNITS; u++) acc[r][u] = fma8(x, w[u], acc[r][u]);
+            }
+        }
+    }
+    for (long r = 0; r < ROWS; r++) {
+        for (long u = 0; u < BACKWARD_UNITS; u++) {
+            long unit = j0 + 8 * u, at = (row + r) * h + unit;
+            float *gateRow = gates + (row + r) * width + unit;
+            f8 d[4], dcPrevious;
+            cellBackward8(load8(gateRow), load8(gateRow + h), load8(gateRow + 2 * h), load8(gateRow + 3 * h),
+                          load8(tanh_cell + at), load8(previous_cell + at), acc[r][u], load8(cell_gradient + at),
+                          &d[0], &d[1], &d[2], &d[3], &dcPrevious);
+            for (int gate = 0; gate < 4; gate++) store8(gateRow + gate * h, d[gate]);
+            store8(cell_gradient + at, dcPrevious);
+            for (int gate = 0; gate < 4; gate++) sums[gate][u] += d[gate];
+            if (scalar_input) {
+                f8 x = SPLAT(scalar_input[row + r]);
+                for (int gate = 0; gate < 4; gate++) weighted[gate][u] = fma8(x, d[gate], weighted[gate][u]);
+            }
+        }
+    }
+}
+
+int serieslens_lstm_step_backward_f32(float *gates, const float *later_gate_gradient, const float *hidden_weight,
+                                      const float *upstream, long upstream_stride, const float *previous_cell,
+                                      const float *tanh_cell, float *cell_gradient, long batch, long hidden_size,
+                                      float *gate_sums, const float *scalar_input, float *scalar_input_weight_gradient) {
+    long h = hidden_size;
+    if (h <= 0 || h % (8 * BACKWARD_UNITS) != 0) return 0;
+    // Row tiles outer, unit blocks inner: a tile's rows of the (B, 4H) gates, streamed from memory,
+    // are read whole before moving on. Each unit block keeps its own sums, added in row order.
+    long blocks = h / (8 * BACKWARD_UNITS);
+    f8 sums[blocks][4][BACKWARD_UNITS], weighted[blocks][4][BACKWARD_UNITS];
+    memset(sums, 0, sizeof sums);
+    memset(weighted, 0, sizeof weighted);
+    for (long row = 0; row < batch; row += BACKWARD_ROWS) {
+        long rows = batch - row < BACKWARD_ROWS ? batch - row : BACKWARD_ROWS;
+        for (long block = 0; block < blocks; block++) {
+            long j0 = block * 8 * BACKWARD_UNITS;
+#define BACKWARD_TILE(R) backwardTile(R, row, j0, gates, later_gate_gradient, hidden_weight, upstream, upstream_stride, \
+                                      previous_cell, tanh_cell, cell_gradient, h, sums[block], weighted[block], scalar_input)
+            switch (rows) {
+            case 6: BACKWARD_TILE(6); break;
+            case 5: BACKWARD_TILE(5); break;
+            case 4: BACKWARD_TILE(4); break;
+            case 3: BACKWARD_TILE(3); break;
+            case 2: BACKWARD_TILE(2); break;
+            default: BACKWARD_TILE(1); break;
+            }
+#undef BACKWARD_TILE
+        }
+    }
+    for (long block = 0; block < blocks; block++) {
+        for (int gate = 0; gate < 4; gate++) {
+            for (long u = 0; u < BACKWARD_UNITS; u++) {
+                long at = gate * h + block * 8 * BACKWARD_UNITS + 8 * u;
+                if (gate_sums) store8(gate_sums + at, load8(gate_sums + at) + sums[block][gate][u]);
+                if (scalar_input) {
+                    store8(scalar_input_weight_gradient + at, load8(scalar_input_weight_gradient + at) + weighted[block][gate][u]);
+                }
+            }
+        }
+    }
+    return 1;
+}

@@ -76,6 +76,18 @@ static inline f8 loadPartial8(const float *p, long count) {
 }
 static inline void storePartial8(float *p, f8 v, long count) { memcpy(p, &v, (size_t)count * sizeof(float)); }
 
+// One block of up to 8 units; the same operations in the same order as `LSTMCell.backwardBlock`.
+static inline void cellBackward8(f8 i, f8 f, f8 g, f8 o, f8 squashed, f8 previous, f8 dh, f8 dcNext,
+                                 f8 *di, f8 *df, f8 *dg, f8 *dout, f8 *dcPrevious) {
+    const f8 one = SPLAT(1.0f);
+    *dout = dh * squashed * o * (one - o);
+    f8 dc = fma8(dh * o, one - squashed * squashed, dcNext);
+    *di = dc * g * i * (one - i);
+    *df = dc * previous * f * (one - f);
+    *dg = dc * i * (one - g * g);
+    *dcPrevious = dc * f;
+}
+
 static inline void softmaxRow(float *row, long count) {
     if (count <= 0) return;
     long full = count - count % 8, index;

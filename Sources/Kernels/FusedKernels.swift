@@ -58,7 +58,31 @@ public struct LSTMStepOperands<Scalar: TensorScalar> {
     }
 }
 
+/// The operands of one LSTM step's backward (`serieslens_lstm_step_backward_f32`): the step's
+/// activated gates (B, 4H), turned into ∂gates in place; ∂gates of the step processed before it (nil
+/// for the first); W_hh (4H, H); ∂L/∂h_t from above, row r at `upstream + r·upstreamStride`; c_{t−1},
+/// tanh(c_t); ∂L/∂c (B, H) in and out; and the optional bias-gradient and one-channel ∂W_ih sums.
+public struct LSTMStepGradientOperands<Scalar: TensorScalar> {
+    public var gates: UnsafeMutablePointer<Scalar>, laterGateGradient: UnsafePointer<Scalar>?
+    public var hiddenWeight: UnsafePointer<Scalar>
+    public var upstream: UnsafePointer<Scalar>, upstreamStride: Int
+    public var previousCell: UnsafePointer<Scalar>, tanhCell: UnsafePointer<Scalar>, cellGradient: UnsafeMutablePointer<Scalar>
+    public var gateSums: UnsafeMutablePointer<Scalar>?, scalarInput: UnsafePointer<Scalar>?
+    public var scalarInputWeightGradient: UnsafeMutablePointer<Scalar>?
+
+    public init(gates: UnsafeMutablePointer<Scalar>, laterGateGradient: UnsafePointer<Scalar>?, hiddenWeight: UnsafePointer<Scalar>,
+                upstream: UnsafePointer<Scalar>, upstreamStride: Int, previousCell: UnsafePointer<Scalar>, tanhCell: UnsafePointer<Scalar>,
+                cellGradient: UnsafeMutablePointer<Scalar>, gateSums: UnsafeMutablePointer<Scalar>?, scalarInput: UnsafePointer<Scalar>?,
+                scalarInputWeightGradient: UnsafeMutablePointer<Scalar>?) {
+        self.gates = gates; self.laterGateGradient = laterGateGradient; self.hiddenWeight = hiddenWeight
+        self.upstream = upstream; self.upstreamStride = upstreamStride
+        self.previousCell = previousCell; self.tanhCell = tanhCell; self.cellGradient = cellGradient
+        self.gateSums = gateSums; self.scalarInput = scalarInput; self.scalarInputWeightGradient = scalarInputWeightGradient
+    }
+}
+
 extension TensorScalar {
+    @inlinable public static func fusedLSTMStepBackward(_ step: LSTMStepGradientOperands<Self>, batch: Int, hiddenSize: Int) -> Bool { false }
     // No fused step in general (Double): the LSTM runs its product and then its cell.
     @inlinable public static func fusedLSTMStepForward(_ step: LSTMStepOperands<Self>, batch: Int, hiddenSize: Int) -> Bool { false }
     // No fused kernel in general (Double): the attention core runs its separate products.
@@ -74,6 +98,16 @@ extension TensorScalar {
 }
 
 extension Float {
+    @inlinable public static func fusedLSTMStepBackward(_ step: LSTMStepGradientOperands<Float>, batch: Int, hiddenSize: Int) -> Bool {
+        guard hiddenSize > 0 && hiddenSize % 16 == 0 else { return false }
+        let productFLOPs = step.laterGateGradient == nil ? 0 : 2 * batch * 4 * hiddenSize * hiddenSize
+        return KernelProfiler.measure(.lstmStepBackward, work: productFLOPs) {
+            serieslens_lstm_step_backward_f32(
+                step.gates, step.laterGateGradient, step.hiddenWeight, step.upstream, step.upstreamStride, step.previousCell, step.tanhCell,
+                step.cellGradient, batch, hiddenSize, step.gateSums, step.scalarInput, step.scalarInputWeightGradient) != 0
+        }
+    }
+
     @inlinable public static func fusedLSTMStepForward(_ step: LSTMStepOperands<Float>, batch: Int, hiddenSize: Int) -> Bool {
         guard hiddenSize > 0 && hiddenSize % 8 == 0 else { return false }
         return KernelProfiler.measure(.lstmStepForward, work: 2 * batch * 4 * hiddenSize * (step.channels + hiddenSize)) {

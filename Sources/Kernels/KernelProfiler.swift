@@ -27,6 +27,7 @@ public enum KernelProfiler {
         case fusedAttentionBackward = "fused attention backward"
         /// The gate product and the cell of an LSTM step in one pass; rated by the product's FLOPs.
         case lstmStepForward = "lstm step forward (gate product + cell)"
+        case lstmStepBackward = "lstm step backward (recurrent product + cell)"
         case lstmCellForward = "lstm cell forward"
         case lstmCellBackward = "lstm cell backward"
         case activation = "activations (tanh, sigmoid, relu)"
@@ -41,7 +42,7 @@ public enum KernelProfiler {
         case rowProducts = "row products (dots, weighted sums, rank-1)"
 
         /// Matrix products report GFLOP/s; the rest, millions of elements per second.
-        public var isMatrixProduct: Bool { [.blasGEMM, .smallGEMM, .thinSmallGEMM, .smallGEMMTransposedA, .fusedAttention, .fusedAttentionBackward, .lstmStepForward].contains(self) }
+        public var isMatrixProduct: Bool { [.blasGEMM, .smallGEMM, .thinSmallGEMM, .smallGEMMTransposedA, .fusedAttention, .fusedAttentionBackward, .lstmStepForward, .lstmStepBackward].contains(self) }
     }
 
     public struct Totals: Sendable, Equatable, Codable {

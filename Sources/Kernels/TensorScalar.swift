@@ -114,6 +114,9 @@ where Self.SIMD16Storage: Sendable {
     /// A whole LSTM step, gate product and cell (`FusedKernels.swift`): false, having done nothing,
     /// when this type or hidden size has no fused kernel.
     static func fusedLSTMStepForward(_ step: LSTMStepOperands<Self>, batch: Int, hiddenSize: Int) -> Bool
+    /// The backward of a whole LSTM step, recurrent product and cell (`FusedKernels.swift`): false,
+    /// having done nothing, when this type or hidden size has no fused kernel.
+    static func fusedLSTMStepBackward(_ step: LSTMStepGradientOperands<Self>, batch: Int, hiddenSize: Int) -> Bool
     /// Self-attention of one (sample, head), fused by blocks of query rows (`FusedAttention.swift`):
     /// false, having done nothing, when this type or head size has no fused kernel.
     static func fusedAttentionForward(_ problem: AttentionHeadProblem<Self>, weights: UnsafeMutablePointer<Self>,

@@ -15,8 +15,10 @@ import Kernels
 /// Layout chosen for speed: x is transposed once to time-major (T, B, C), and W_ihᵀ, W_hhᵀ and
 /// b_ih + b_hh are prepared once per pass. Each step then builds its (B, 4H) slab of the time-major
 /// gate workspace (T, B, 4H) in one register-blocked `SmallGEMM` product, bias + x_t·W_ihᵀ +
-/// h_{t−1}·W_hhᵀ (BLAS would re-pack its operands every step). Backward runs
-/// the cell backward in place on that workspace, turning activations into ∂L/∂gates, and after the
+/// h_{t−1}·W_hhᵀ (BLAS would re-pack its operands every step), and its cell; for Float one C kernel
+/// does both tile by tile (`Float.fusedLSTMStepForward`), so the cell of one tile overlaps the next
+/// tile's products. Backward runs the cell backward in place on that workspace, turning activations
+/// into ∂L/∂gates (fused with the recurrent product ∂gates·W_hh of the step before it for Float), and after the
 /// loop computes ∂W_hh, ∂W_ih and ∂x each as ONE GEMM over all T·B rows. Hidden and cell states live in (T+2, B, H)
 /// buffers with a zero slab at each end, so "the previous state" of either direction is a
 /// contiguous (T, B, H) window: slabs 0..<T forward, 2..<T+2 reverse. The two directions are
@@ -28,8 +30,8 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
     public let directions: Int
     /// 2 runs the directions concurrently.
     public var threads: Int = 1
-    /// Whether a step runs its gate product and cell as one fused kernel where there is one (Float,
-    /// H a multiple of 8); both paths give the same bits (tests compare them).
+    /// Whether a step runs its gate product and cell as one fused kernel where there is one (Float;
+    /// H a multiple of 8 forward, of 16 backward); both paths give the same bits (tests compare them).
     public var usesFusedStep = true
 
     private var parameterIDs: [(inputWeight: ParameterID, hiddenWeight: ParameterID, inputBias: ParameterID, hiddenBias: ParameterID)] = []
@@ -209,15 +211,20 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
             let work = workspaces[direction]
             let slab = batch * hidden
             let gates = work.gates.pointer
-            work.hiddenGradient.resize(time * slab)
             work.cellGradient.resize(slab, zeroed: true)
-            let dh = work.hiddenGradient.pointer
-            for t in 0..<time {
-                for b in 0..<batch {
-                    copyScalars(from: outputGradient + (b * time + t) * outputWidth + direction * hidden,
-                                to: dh + t * slab + b * hidden, count: hidden)
+            // The separate kernels take ∂L/∂h as time-major slabs, to which each step's recurrent
+            // product adds; the fused step reads it in place from the (B, T, D·H) gradient instead.
+            let copyUpstreamGradient = {
+                work.hiddenGradient.resize(time * slab)
+                for t in 0..<time {
+                    for b in 0..<batch {
+                        copyScalars(from: outputGradient + (b * time + t) * outputWidth + direction * hidden,
+                                    to: work.hiddenGradient.pointer + t * slab + b * hidden, count: hidden)
+                    }
                 }
             }
+            var fused = usesFusedStep
+            if !fused { copyUpstreamGradient() }
             let hiddenWeight = parameters.value(ids.hiddenWeight)
             // The cell backward sums the bias gradient (both biases get the same) and, for one input
             // channel, ∂W_ih = Σ_rows x_r·∂gates_r while each step's ∂gates are in registers.
@@ -227,9 +234,25 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
                 let t = direction == 0 ? time - 1 - step : step
                 let previous = direction == 0 ? t : t + 2
                 let stepGates = gates + t * batch * 4 * hidden
+                if fused {
+                    let later = direction == 0 ? t + 1 : t - 1
+                    if Scalar.fusedLSTMStepBackward(
+                        LSTMStepGradientOperands(
+                            gates: stepGates, laterGateGradient: step == 0 ? nil : gates + later * batch * 4 * hidden, hiddenWeight: hiddenWeight,
+                            upstream: outputGradient + t * outputWidth + direction * hidden, upstreamStride: time * outputWidth,
+                            previousCell: work.cell.pointer + previous * slab, tanhCell: work.tanhCell.pointer + t * slab,
+                            cellGradient: work.cellGradient.pointer, gateSums: work.biasSum.pointer,
+                            scalarInput: channels == 1 ? x + t * batch : nil, scalarInputWeightGradient: scalarInputWeightGradient),
+                        batch: batch, hiddenSize: hidden) {
+                        continue
+                    }
+                    // Declined (the type or H has no fused kernel), which only happens at the first step.
+                    fused = false
+                    copyUpstreamGradient()
+                }
                 Scalar.lstmCellBackward(
                     gates: stepGates, previousCell: work.cell.pointer + previous * slab,
-                    tanhCell: work.tanhCell.pointer + t * slab, hiddenGradient: dh + t * slab,
+                    tanhCell: work.tanhCell.pointer + t * slab, hiddenGradient: work.hiddenGradient.pointer + t * slab,
                     cellGradient: work.cellGradient.pointer, batch: batch, hiddenSize: hidden,
                     gateSums: work.biasSum.pointer, scalarInput: channels == 1 ? x + t * batch : nil,
                     scalarInputWeightGradient: scalarInputWeightGradient)
@@ -238,7 +261,7 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
                 if earlier >= 0 && earlier < time {
                     Scalar.smallMultiplyAdd(
                         m: batch, n: hidden, k: 4 * hidden, a: stepGates, lda: 4 * hidden,
-                        b: hiddenWeight, ldb: hidden, c: dh + earlier * slab, ldc: hidden)
+                        b: hiddenWeight, ldb: hidden, c: work.hiddenGradient.pointer + earlier * slab, ldc: hidden)
                 }
             }
             let rows = time * batch

@@ -53,6 +53,66 @@ import Testing
         }
     }
 
+    @Test(arguments: [16, 32, 64])
+    func fusedBackwardStepGivesTheSameBitsAsProductThenCell(hidden: Int) {
+        var random = SeededRandom(seed: UInt64(100 + hidden))
+        let width = 4 * hidden
+        // Batches around the 4-row tile (remainders 0–3) and the seed's 32; a first step (no later
+        // ∂gates) and a later one; with and without the sums; ∂L/∂h read with a row stride.
+        for batch in [1, 2, 3, 4, 5, 6, 7, 32] {
+            for (hasLater, withSums) in [(false, true), (true, true), (true, false)] {
+                let activated = (0..<(batch * width)).map { _ in Float(random.uniform(0.05, 0.95)) }
+                let later = (0..<(batch * width)).map { _ in Float(random.uniform(-1, 1)) }
+                let hiddenWeight = (0..<(width * hidden)).map { _ in Float(random.uniform(-0.5, 0.5)) }
+                let upstreamStride = hidden + 5
+                let upstream = (0..<(batch * upstreamStride)).map { _ in Float(random.uniform(-1, 1)) }
+                let previousCell = (0..<(batch * hidden)).map { _ in Float(random.uniform(-2, 2)) }
+                let tanhCell = (0..<(batch * hidden)).map { _ in Float(random.uniform(-1, 1)) }
+                let cellGradientStart = (0..<(batch * hidden)).map { _ in Float(random.uniform(-1, 1)) }
+                let scalarInput = (0..<batch).map { _ in Float(random.uniform(-1, 1)) }
+                let sumsStart = (0..<width).map { _ in Float(random.uniform(-1, 1)) }
+
+                // The separate kernels: ∂h = upstream (as a slab) + later·W_hh, then the C cell backward.
+                var dh = (0..<(batch * hidden)).map { upstream[($0 / hidden) * upstreamStride + $0 % hidden] }
+                if hasLater {
+                    Float.smallMultiplyAdd(m: batch, n: hidden, k: width, a: later, lda: width, b: hiddenWeight, ldb: hidden, c: &dh, ldc: hidden)
+                }
+                var expectedGates = activated, expectedCellGradient = cellGradientStart
+                var expectedSums = sumsStart, expectedWeighted = sumsStart
+                expectedSums.withUnsafeMutableBufferPointer { sums in expectedWeighted.withUnsafeMutableBufferPointer { weighted in
+                    Float.lstmCellBackward(gates: &expectedGates, previousCell: previousCell, tanhCell: tanhCell, hiddenGradient: dh,
+                                           cellGradient: &expectedCellGradient, batch: batch, hiddenSize: hidden,
+                                           gateSums: withSums ? sums.baseAddress : nil, scalarInput: withSums ? scalarInput : nil,
+                                           scalarInputWeightGradient: withSums ? weighted.baseAddress : nil)
+                } }
+
+                var gates = activated, cellGradient = cellGradientStart, sums = sumsStart, weighted = sumsStart
+                let handled = gates.withUnsafeMutableBufferPointer { g in cellGradient.withUnsafeMutableBufferPointer { dc in
+                    sums.withUnsafeMutableBufferPointer { s in weighted.withUnsafeMutableBufferPointer { w in
+                        later.withUnsafeBufferPointer { l in
+                            Float.fusedLSTMStepBackward(
+                                LSTMStepGradientOperands(
+                                    gates: g.baseAddress!, laterGateGradient: hasLater ? l.baseAddress! : nil,
+                                    hiddenWeight: hiddenWeight.withUnsafeBufferPointer { $0.baseAddress! },
+                                    upstream: upstream.withUnsafeBufferPointer { $0.baseAddress! }, upstreamStride: upstreamStride,
+                                    previousCell: previousCell.withUnsafeBufferPointer { $0.baseAddress! },
+                                    tanhCell: tanhCell.withUnsafeBufferPointer { $0.baseAddress! }, cellGradient: dc.baseAddress!,
+                                    gateSums: withSums ? s.baseAddress! : nil, scalarInput: withSums ? scalarInput.withUnsafeBufferPointer { $0.baseAddress! } : nil,
+                                    scalarInputWeightGradient: withSums ? w.baseAddress! : nil),
+                                batch: batch, hiddenSize: hidden)
+                        }
+                    } }
+                } }
+                #expect(handled)
+                let what = "B \(batch) H \(hidden) later \(hasLater) sums \(withSums)"
+                #expect(gates.map(\.bitPattern) == expectedGates.map(\.bitPattern), "\(what): ∂gates")
+                #expect(cellGradient.map(\.bitPattern) == expectedCellGradient.map(\.bitPattern), "\(what): ∂c")
+                #expect(sums.map(\.bitPattern) == expectedSums.map(\.bitPattern), "\(what): bias gradient")
+                #expect(weighted.map(\.bitPattern) == expectedWeighted.map(\.bitPattern), "\(what): ∂W_ih")
+            }
+        }
+    }
+
     @Test func hiddenSizesOffTheVectorWidthAreDeclined() {
         for hidden in [1, 7, 12, 33] {
             var untouched = [Float](repeating: 3, count: 4 * hidden)

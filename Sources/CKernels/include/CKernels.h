@@ -34,6 +34,18 @@ int serieslens_lstm_step_forward_f32(const float *input, long channels, const fl
                                      const float *previous_cell, float *gates, float *cell, float *tanh_cell,
                                      float *hidden, long batch, long hidden_size);
 
+/// The backward of one LSTM step when hidden_size is a multiple of 16 (returns 0 and does nothing
+/// otherwise), tile by tile: ∂L/∂h_t = upstream + ∂gates_later·W_hh (`later_gate_gradient`, the
+/// (batch, 4·hidden) ∂gates of the step processed before this one, or NULL for the first), then the
+/// cell backward in place on `gates`, with the same operations in the same order as
+/// `SmallGEMM.multiplyAdd` into the upstream slab followed by `serieslens_lstm_cell_backward_f32`.
+/// `hidden_weight` is W_hh (4·hidden, hidden); `upstream` row r is at upstream + r·upstream_stride
+/// (it may be read in place from a (B, T, D·H) gradient); the other arguments are the cell's.
+int serieslens_lstm_step_backward_f32(float *gates, const float *later_gate_gradient, const float *hidden_weight,
+                                      const float *upstream, long upstream_stride, const float *previous_cell,
+                                      const float *tanh_cell, float *cell_gradient, long batch, long hidden_size,
+                                      float *gate_sums, const float *scalar_input, float *scalar_input_weight_gradient);
+
 /// Numerically stable softmax of each of `rows` rows of `columns` values, in place (the maximum is
 /// subtracted before exponentiating, so no input overflows).
 void serieslens_softmax_rows_f32(float *matrix, long rows, long columns);
