@@ -1,5 +1,4 @@
 import CPUControl
-import Dispatch
 
 /// How many threads the model may use inside a layer (set from the model's thread count, 1 or 2):
 /// large register-blocked products split their rows, multi-head attention splits its batch. The LSTM
@@ -12,16 +11,18 @@ public enum Parallelism {
     /// allowed, and the caller is not already one of the two workers of a split.
     public static var maySplit: Bool { threads > 1 && serieslens_is_parallel_worker() == 0 }
 
-    /// Runs `body(part)` for parts 0 and 1 on two threads, each marked as a worker (so the kernels
-    /// inside do not split again) with flush-to-zero set.
+    /// Runs `body(part)` for parts 0 and 1 on two threads — the caller's and a persistent second
+    /// one (`serieslens_run_on_two_threads`) — each marked as a worker (so the kernels inside do not
+    /// split again) with flush-to-zero set. A Dispatch pool thread took 75–150 µs to wake on this
+    /// VM, which ate most of the gain of splitting a sub-millisecond kernel.
     public static func onTwoThreads(_ body: (_ part: Int) -> Void) {
         withoutActuallyEscaping(body) { body in
-            let work = SendablePart(body)
-            DispatchQueue.concurrentPerform(iterations: 2) { part in
-                FloatingPointEnvironment.enableFlushToZero()
-                serieslens_set_parallel_worker(1)
-                work.body(part)
-                serieslens_set_parallel_worker(0)
+            var work = SendablePart(body)
+            withUnsafeMutablePointer(to: &work) { pointer in
+                serieslens_run_on_two_threads({ context, part in
+                    FloatingPointEnvironment.enableFlushToZero()
+                    context!.assumingMemoryBound(to: SendablePart.self).pointee.body(Int(part))
+                }, pointer)
             }
         }
     }

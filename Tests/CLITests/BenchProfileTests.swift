@@ -48,7 +48,8 @@ import Testing
         #expect(layers.map { $0["kind"] as? String } == ["LSTM", "AdditiveAttention", "Dense"])
         let kernels = try #require(json["kernels"] as? [[String: Any]])
         let names = Set(kernels.compactMap { $0["kernel"] as? String })
-        for expected in ["gemm (register-blocked SmallGEMM)", "lstm cell forward", "lstm cell backward", "softmax"] {
+        for expected in ["lstm step forward (gate product + cell)", "lstm step backward (recurrent product + cell)",
+                         "gemm (register-blocked, Aᵀ·B: weight gradients)", "softmax"] {
             #expect(names.contains(expected), "\(expected) missing from \(names)")
         }
         // One thread: layers plus the rest make up the step, and kernels fit inside the layers.
@@ -58,9 +59,10 @@ import Testing
         #expect(abs(forward + backward + outside - step) < 1e-6 * max(step, 1))
         let kernelTime = kernels.reduce(0.0) { $0 + ($1["millisecondsPerStep"] as? Double ?? 0) }
         #expect(kernelTime > 0 && kernelTime <= forward + backward + 1e-9)
-        // 4 series × 40 steps × 2 directions of the cell per training step.
-        let cell = try #require(kernels.first { $0["kernel"] as? String == "lstm cell forward" })
+        // 40 steps × 2 directions per training step, each one fused call for all 4 series.
+        let cell = try #require(kernels.first { $0["kernel"] as? String == "lstm step forward (gate product + cell)" })
         #expect(cell["callsPerStep"] as? Double == 80)
+        #expect(cell["rateUnit"] as? String == "GFLOP/s" && (cell["rate"] as? Double ?? 0) > 0, "the fused step is rated by its product's FLOPs")
         let peak = try #require(json["singleCorePeakGigaflops"] as? Double)
         #expect(peak > 1)
     }

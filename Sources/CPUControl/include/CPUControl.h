@@ -19,4 +19,11 @@ void serieslens_set_parallel_worker(int worker);
 /// 1 when the calling thread is a worker of a parallel region, else 0.
 int serieslens_is_parallel_worker(void);
 
+/// Runs body(context, 0) on the calling thread and body(context, 1) on a persistent second thread
+/// (which spins briefly between jobs, so a split costs microseconds, not a thread wake-up), both
+/// marked as parallel workers; returns when both are done. Flush-to-zero is set on the second
+/// thread. While another split is in flight (or no thread could be started) both parts run here,
+/// in order.
+void serieslens_run_on_two_threads(void (*body)(void *context, long part), void *context);
+
 #endif
