@@ -82,6 +82,12 @@ public struct LSTMStepGradientOperands<Scalar: TensorScalar> {
 }
 
 extension TensorScalar {
+    @inlinable public static func fusedAdditiveScores(
+        _ input: UnsafePointer<Self>, rows: Int, features: Int, weightTransposed: UnsafePointer<Self>, width: Int,
+        bias: UnsafePointer<Self>, scorer: UnsafePointer<Self>, scorerBias: Self,
+        squashed: UnsafeMutablePointer<Self>?, scores: UnsafeMutablePointer<Self>
+    ) -> Bool { false }
+    @inlinable public static func supportsFusedAdditiveScores(width: Int) -> Bool { false }
     @inlinable public static func fusedLSTMStepBackward(_ step: LSTMStepGradientOperands<Self>, batch: Int, hiddenSize: Int) -> Bool { false }
     // No fused step in general (Double): the LSTM runs its product and then its cell.
     @inlinable public static func fusedLSTMStepForward(_ step: LSTMStepOperands<Self>, batch: Int, hiddenSize: Int) -> Bool { false }
@@ -98,6 +104,19 @@ extension TensorScalar {
 }
 
 extension Float {
+    @inlinable public static func supportsFusedAdditiveScores(width: Int) -> Bool { width > 0 && width % 32 == 0 }
+
+    @inlinable public static func fusedAdditiveScores(
+        _ input: UnsafePointer<Float>, rows: Int, features: Int, weightTransposed: UnsafePointer<Float>, width: Int,
+        bias: UnsafePointer<Float>, scorer: UnsafePointer<Float>, scorerBias: Float,
+        squashed: UnsafeMutablePointer<Float>?, scores: UnsafeMutablePointer<Float>
+    ) -> Bool {
+        guard supportsFusedAdditiveScores(width: width) else { return false }
+        return KernelProfiler.measure(.additiveScores, work: 2 * rows * width * (features + 1)) {
+            serieslens_additive_scores_f32(input, rows, features, weightTransposed, width, bias, scorer, scorerBias, squashed, scores) != 0
+        }
+    }
+
     @inlinable public static func fusedLSTMStepBackward(_ step: LSTMStepGradientOperands<Float>, batch: Int, hiddenSize: Int) -> Bool {
         guard hiddenSize > 0 && hiddenSize % 16 == 0 else { return false }
         let productFLOPs = step.laterGateGradient == nil ? 0 : 2 * batch * 4 * hiddenSize * hiddenSize

@@ -26,6 +26,8 @@ public enum KernelProfiler {
         case fusedAttention = "fused attention (QKᵀ, softmax, PV)"
         case fusedAttentionBackward = "fused attention backward"
         /// The gate product and the cell of an LSTM step in one pass; rated by the product's FLOPs.
+        /// Additive attention's projection with tanh and the scoring dot in its epilogue.
+        case additiveScores = "additive scores (projection + tanh + w₂·)"
         case lstmStepForward = "lstm step forward (gate product + cell)"
         case lstmStepBackward = "lstm step backward (recurrent product + cell)"
         case lstmCellForward = "lstm cell forward"
@@ -42,7 +44,7 @@ public enum KernelProfiler {
         case rowProducts = "row products (dots, weighted sums, rank-1)"
 
         /// Matrix products report GFLOP/s; the rest, millions of elements per second.
-        public var isMatrixProduct: Bool { [.blasGEMM, .smallGEMM, .thinSmallGEMM, .smallGEMMTransposedA, .fusedAttention, .fusedAttentionBackward, .lstmStepForward, .lstmStepBackward].contains(self) }
+        public var isMatrixProduct: Bool { [.blasGEMM, .smallGEMM, .thinSmallGEMM, .smallGEMMTransposedA, .fusedAttention, .fusedAttentionBackward, .lstmStepForward, .lstmStepBackward, .additiveScores].contains(self) }
     }
 
     public struct Totals: Sendable, Equatable, Codable {

@@ -117,6 +117,14 @@ where Self.SIMD16Storage: Sendable {
     /// The backward of a whole LSTM step, recurrent product and cell (`FusedKernels.swift`): false,
     /// having done nothing, when this type or hidden size has no fused kernel.
     static func fusedLSTMStepBackward(_ step: LSTMStepGradientOperands<Self>, batch: Int, hiddenSize: Int) -> Bool
+    /// Additive attention's scores e = w₂·tanh(W₁x + b₁) + b₂ over many rows in one pass
+    /// (`FusedKernels.swift`), keeping tanh(…) when `squashed` is given; false, having done
+    /// nothing, when this type or width has no fused kernel (`supportsFusedAdditiveScores`).
+    static func fusedAdditiveScores(
+        _ input: UnsafePointer<Self>, rows: Int, features: Int, weightTransposed: UnsafePointer<Self>, width: Int,
+        bias: UnsafePointer<Self>, scorer: UnsafePointer<Self>, scorerBias: Self,
+        squashed: UnsafeMutablePointer<Self>?, scores: UnsafeMutablePointer<Self>) -> Bool
+    static func supportsFusedAdditiveScores(width: Int) -> Bool
     /// Self-attention of one (sample, head), fused by blocks of query rows (`FusedAttention.swift`):
     /// false, having done nothing, when this type or head size has no fused kernel.
     static func fusedAttentionForward(_ problem: AttentionHeadProblem<Self>, weights: UnsafeMutablePointer<Self>,

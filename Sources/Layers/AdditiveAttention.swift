@@ -26,6 +26,14 @@ public final class AdditiveAttention<Scalar: TensorScalar>: Layer, @unchecked Se
     private let logitGradient = Buffer<Scalar>()  // (B, T)
     private let preactivationGradient = Buffer<Scalar>() // (B·T, A)
     private let scorerGradients = Buffer<Scalar>()  // 2 × (A + 1): ∂w₂ and ∂b₂ per half of the batch
+    private let projectionTransposed = Buffer<Scalar>()  // (D, A): W₁ᵀ for the fused scores
+    private let discardedScores = Buffer<Scalar>()       // (B, T): scores of a recomputation
+    /// Whether the last forward kept tanh(W₁h + b₁) (training does; evaluation with the fused kernel
+    /// does not, and a backward pass after it recomputes them).
+    private var keptSquashed = false
+    /// Whether the scores come from one fused kernel (Float, A a multiple of 32) instead of the
+    /// projection, a tanh pass and a dot pass; tests compare the two.
+    public var usesFusedScores = true
 
     public init(name: String, inputFeatures: Int, attentionSize: Int) {
         self.name = name
@@ -72,13 +80,22 @@ public final class AdditiveAttention<Scalar: TensorScalar>: Layer, @unchecked Se
         let time = shape.time ?? 0, features = inputFeatures, width = attentionSize
         hiddenScores.resize(batch * time * width)
         weights.resize(batch * time)
-        projection.forward(input, shape: shape, batch: batch, output: hiddenScores.pointer, parameters: parameters, training: training)
-        let squashed = hiddenScores.pointer, alpha = weights.pointer
+        let fused = prepareFusedScores(parameters: parameters)
+        if !fused {
+            projection.forward(input, shape: shape, batch: batch, output: hiddenScores.pointer, parameters: parameters, training: training)
+        }
+        keptSquashed = training || !fused
+        let squashed = hiddenScores.pointer, alpha = weights.pointer, keep = keptSquashed
         let scorerWeight = UnsafePointer(scorer.weight(in: parameters)), scorerBias = scorer.bias(in: parameters).pointee
         Parallelism.splitInHalves(batch) { samples, _ in
             let rows = samples.lowerBound * time, count = samples.count * time
-            Scalar.tanh(squashed + rows * width, squashed + rows * width, count: count * width)
-            Scalar.rowDots(squashed + rows * width, count: count, width: width, rowStride: width, vector: scorerWeight, bias: scorerBias, into: alpha + rows)
+            if fused {
+                _ = fusedScores(input + rows * features, rows: count, parameters: parameters,
+                                squashed: keep ? squashed + rows * width : nil, scores: alpha + rows)
+            } else {
+                Scalar.tanh(squashed + rows * width, squashed + rows * width, count: count * width)
+                Scalar.rowDots(squashed + rows * width, count: count, width: width, rowStride: width, vector: scorerWeight, bias: scorerBias, into: alpha + rows)
+            }
             Scalar.softmaxRows(alpha + rows, rows: samples.count, columns: time)
             for b in samples {
                 // c_b (D) = Σ_t α_{b,t} h_{b,t}
@@ -87,6 +104,25 @@ public final class AdditiveAttention<Scalar: TensorScalar>: Layer, @unchecked Se
                                                into: output + b * features)
             }
         }
+    }
+
+    /// W₁ᵀ for the fused scores, when this type and width have the kernel.
+    private func prepareFusedScores(parameters: ParameterStore<Scalar>) -> Bool {
+        guard usesFusedScores && Scalar.supportsFusedAdditiveScores(width: attentionSize) else { return false }
+        projectionTransposed.resize(inputFeatures * attentionSize)
+        Scalar.transpose(projection.weight(in: parameters), sourceRowStride: inputFeatures, rows: attentionSize, columns: inputFeatures,
+                         scale: 1, into: projectionTransposed.pointer)
+        return true
+    }
+
+    private func fusedScores(
+        _ input: UnsafePointer<Scalar>, rows: Int, parameters: ParameterStore<Scalar>,
+        squashed: UnsafeMutablePointer<Scalar>?, scores: UnsafeMutablePointer<Scalar>
+    ) -> Bool {
+        Scalar.fusedAdditiveScores(
+            input, rows: rows, features: inputFeatures, weightTransposed: projectionTransposed.pointer, width: attentionSize,
+            bias: projection.bias(in: parameters), scorer: scorer.weight(in: parameters), scorerBias: scorer.bias(in: parameters).pointee,
+            squashed: squashed, scores: scores)
     }
 
     /// Per half of the batch (one thread each): ∂L/∂α, the pooling path into ∂L/∂h, the softmax,
@@ -99,6 +135,13 @@ public final class AdditiveAttention<Scalar: TensorScalar>: Layer, @unchecked Se
         parameters: ParameterStore<Scalar>
     ) {
         let time = shape.time ?? 0, features = inputFeatures, width = attentionSize
+        if !keptSquashed {
+            // An evaluation forward (saliency) skipped tanh(W₁h + b₁); the same kernel recomputes it.
+            discardedScores.resize(batch * time)
+            _ = prepareFusedScores(parameters: parameters)
+            _ = fusedScores(input, rows: batch * time, parameters: parameters, squashed: hiddenScores.pointer, scores: discardedScores.pointer)
+            keptSquashed = true
+        }
         scoreGradient.resize(batch * time)
         logitGradient.resize(batch * time, zeroed: true)
         preactivationGradient.resize(batch * time * width)

@@ -24,7 +24,7 @@ public final class TransformerEncoderLayer<Scalar: TensorScalar>: Layer, @unchec
     public let heads: Int
     public let feedForwardSize: Int
     private let inputProjection: Dense<Scalar>
-    private let core: MultiHeadAttentionCore<Scalar>
+    let core: MultiHeadAttentionCore<Scalar>  // internal: tests switch its fused kernels off
     private let outputProjection: Dense<Scalar>
     private let linear1: Dense<Scalar>
     private let activation: ReLU<Scalar>

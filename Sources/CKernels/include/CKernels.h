@@ -46,6 +46,15 @@ int serieslens_lstm_step_backward_f32(float *gates, const float *later_gate_grad
                                       const float *tanh_cell, float *cell_gradient, long batch, long hidden_size,
                                       float *gate_sums, const float *scalar_input, float *scalar_input_weight_gradient);
 
+/// Additive attention's scores over `rows` rows of `features` values: scores[r] = w₂·tanh(W₁x_r + b₁)
+/// + b₂, with `weight_t` = W₁ᵀ (features, width), `bias` b₁ (width), `scorer` w₂ (width). The
+/// projection is summed from b₁ over k in order (as `SmallGEMM.multiplyAddingBias`); tanh(…) is kept
+/// in `squashed` (rows, width) for a backward pass when that is not NULL. Returns 0 and does
+/// nothing unless width is a multiple of 32.
+int serieslens_additive_scores_f32(const float *input, long rows, long features, const float *weight_t, long width,
+                                   const float *bias, const float *scorer, float scorer_bias, float *squashed,
+                                   float *scores);
+
 /// Numerically stable softmax of each of `rows` rows of `columns` values, in place (the maximum is
 /// subtracted before exponentiating, so no input overflows).
 void serieslens_softmax_rows_f32(float *matrix, long rows, long columns);
