@@ -7,7 +7,7 @@
 
 // Rows of a register tile: 6 rows × 2 vectors (head size 16) is 12 accumulators of the 16 ymm
 // registers, leaving room for the B vectors and a broadcast.
-enum { TILE_ROWS = 6, TILE_KEYS = 6, MAX_VECTORS = 4 };
+enum { TILE_ROWS = 6, MAX_VECTORS = 4 };
 // Query rows per backward block: each block reloads and stores ∂K and ∂V (Tk × d) once, so more
 // rows amortise that, while the block's ∂S (48 × Tk) and P rows stay in L2 (12, 48 and 96 rows
 // measured 727, 679 and 780 µs per head at T = 500, d = 16).
@@ -64,44 +64,25 @@ ALWAYS_INLINE void wideTile(const long ROWS, const float *a, long lda, const flo
     }
 }
 
-// out[r][0 ..< 8·NV] (+)= Σ_c a[r·lda + c] · b[c·ldb + ·] for r < ROWS: context = P·V, ∂Q += ∂S·K.
-ALWAYS_INLINE void narrowTile(const long ROWS, const long NV, const float *a, long lda, const float *b, long ldb,
-                              long depth, float *out, long ldo, int accumulate) {
+// out[i][0 ..< 8·NV] (+)= Σ_c a[i·outStride + c·depthStride] · b[c·ldb + ·] for i < OUT, c < depth:
+// with (outStride, depthStride) = (lda, 1) the rows of A·B (context = P·V, ∂Q += ∂S·K); with (1, lda)
+// the rows of Aᵀ·B over a block of query rows (∂V += Pᵀ·∂C, ∂K += ∂Sᵀ·Q).
+ALWAYS_INLINE void productTile(const long OUT, const long NV, const float *a, long outStride, long depthStride,
+                               const float *b, long ldb, long depth, float *out, long ldo, int accumulate) {
     f8 acc[TILE_ROWS][MAX_VECTORS];
-    for (long r = 0; r < ROWS; r++) {
-        for (long v = 0; v < NV; v++) acc[r][v] = accumulate ? load8(out + r * ldo + 8 * v) : SPLAT(0.0f);
+    for (long i = 0; i < OUT; i++) {
+        for (long v = 0; v < NV; v++) acc[i][v] = accumulate ? load8(out + i * ldo + 8 * v) : SPLAT(0.0f);
     }
     for (long c = 0; c < depth; c++) {
         f8 bv[MAX_VECTORS];
         for (long v = 0; v < NV; v++) bv[v] = load8(b + c * ldb + 8 * v);
-        for (long r = 0; r < ROWS; r++) {
-            f8 x = SPLAT(a[r * lda + c]);
-            for (long v = 0; v < NV; v++) acc[r][v] = fma8(x, bv[v], acc[r][v]);
+        for (long i = 0; i < OUT; i++) {
+            f8 x = SPLAT(a[i * outStride + c * depthStride]);
+            for (long v = 0; v < NV; v++) acc[i][v] = fma8(x, bv[v], acc[i][v]);
         }
     }
-    for (long r = 0; r < ROWS; r++) {
-        for (long v = 0; v < NV; v++) store8(out + r * ldo + 8 * v, acc[r][v]);
-    }
-}
-
-// out[k][0 ..< 8·NV] += Σ_r a[r·lda + k] · b[r·ldb + ·] for k < KEYS, r < rows: ∂V += Pᵀ·∂C and
-// ∂K += ∂Sᵀ·Q over one block of query rows.
-ALWAYS_INLINE void transposedTile(const long KEYS, const long NV, const float *a, long lda, const float *b, long ldb,
-                                  long rows, float *out, long ldo) {
-    f8 acc[TILE_KEYS][MAX_VECTORS];
-    for (long k = 0; k < KEYS; k++) {
-        for (long v = 0; v < NV; v++) acc[k][v] = load8(out + k * ldo + 8 * v);
-    }
-    for (long r = 0; r < rows; r++) {
-        f8 bv[MAX_VECTORS];
-        for (long v = 0; v < NV; v++) bv[v] = load8(b + r * ldb + 8 * v);
-        for (long k = 0; k < KEYS; k++) {
-            f8 x = SPLAT(a[r * lda + k]);
-            for (long v = 0; v < NV; v++) acc[k][v] = fma8(x, bv[v], acc[k][v]);
-        }
-    }
-    for (long k = 0; k < KEYS; k++) {
-        for (long v = 0; v < NV; v++) store8(out + k * ldo + 8 * v, acc[k][v]);
+    for (long i = 0; i < OUT; i++) {
+        for (long v = 0; v < NV; v++) store8(out + i * ldo + 8 * v, acc[i][v]);
     }
 }
 
@@ -144,8 +125,8 @@ static void wideRows(long rows, const float *a, long lda, const float *bt, long 
 // Row counts above a vector count's tile size never occur (the loops step by tileRowsFor(NV)); the
 // clamps only keep clang from unrolling the unreachable switch arms into oversized tiles.
 #define CLAMP_ROWS(R, NV) ((R) < tileRowsFor(NV) ? (R) : tileRowsFor(NV))
-#define NARROW_TILE(R, NV) narrowTile(CLAMP_ROWS(R, NV), NV, a + r * lda, lda, b, ldb, depth, out + r * ldo, ldo, accumulate)
-#define TRANSPOSED_TILE(R, NV) transposedTile(CLAMP_ROWS(R, NV), NV, a + k, lda, b, ldb, rows, out + k * ldo, ldo)
+#define NARROW_TILE(R, NV) productTile(CLAMP_ROWS(R, NV), NV, a + r * lda, lda, 1, b, ldb, depth, out + r * ldo, ldo, accumulate)
+#define TRANSPOSED_TILE(R, NV) productTile(CLAMP_ROWS(R, NV), NV, a + k, 1, lda, b, ldb, rows, out + k * ldo, ldo, 1)
 #define NARROW_TILE_1(R) NARROW_TILE(R, 1)
 #define NARROW_TILE_2(R) NARROW_TILE(R, 2)
 #define NARROW_TILE_3(R) NARROW_TILE(R, 3)

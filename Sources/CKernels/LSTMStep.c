@@ -10,6 +10,20 @@
 // Rows of a tile: ROWS × 4 gates accumulators of 8 units (8 or 12 of the 16 ymm registers).
 enum { MAX_TILE_ROWS = 3 };
 
+// acc[r][g] += Σ_k a[r·depth + k] · bt[k·4h + g·h + j0 + ·] for k < depth, in k order: one operand of
+// the gate sum (x_t·W_ihᵀ with depth C, or h_{t−1}·W_hhᵀ with depth H).
+ALWAYS_INLINE void addGateProducts(const long ROWS, const float *a, long depth, const float *bt, long h, long j0,
+                                   f8 acc[MAX_TILE_ROWS][4]) {
+    for (long k = 0; k < depth; k++) {
+        f8 x[MAX_TILE_ROWS];
+        for (long r = 0; r < ROWS; r++) x[r] = SPLAT(a[r * depth + k]);
+        for (long g = 0; g < 4; g++) {
+            f8 w = load8(bt + k * 4 * h + g * h + j0);
+            for (long r = 0; r < ROWS; r++) acc[r][g] = fma8(x[r], w, acc[r][g]);
+        }
+    }
+}
+
 // Rows r < ROWS, units j0 ..< j0 + 8: the gates bias + x·W_ihᵀ + h·W_hhᵀ summed in that order
 // (as `SmallGEMM.multiplyAddingBias(leading:)`), then the cell (as serieslens_lstm_cell_forward_f32),
 // so either path gives the same bits.
@@ -23,22 +37,8 @@ ALWAYS_INLINE void stepTile(const long ROWS, long row, long j0, const float *inp
         f8 b = load8(bias + g * h + j0);
         for (long r = 0; r < ROWS; r++) acc[r][g] = b;
     }
-    for (long c = 0; c < channels; c++) {
-        f8 x[MAX_TILE_ROWS];
-        for (long r = 0; r < ROWS; r++) x[r] = SPLAT(input[(row + r) * channels + c]);
-        for (long g = 0; g < 4; g++) {
-            f8 w = load8(input_weight_t + c * width + g * h + j0);
-            for (long r = 0; r < ROWS; r++) acc[r][g] = fma8(x[r], w, acc[r][g]);
-        }
-    }
-    for (long k = 0; k < h; k++) {
-        f8 x[MAX_TILE_ROWS];
-        for (long r = 0; r < ROWS; r++) x[r] = SPLAT(previous_hidden[(row + r) * h + k]);
-        for (long g = 0; g < 4; g++) {
-            f8 w = load8(hidden_weight_t + k * width + g * h + j0);
-            for (long r = 0; r < ROWS; r++) acc[r][g] = fma8(x[r], w, acc[r][g]);
-        }
-    }
+    addGateProducts(ROWS, input + row * channels, channels, input_weight_t, h, j0, acc);
+    addGateProducts(ROWS, previous_hidden + row * h, h, hidden_weight_t, h, j0, acc);
     for (long r = 0; r < ROWS; r++) {
         f8 i = sigmoid8(acc[r][0]), f = sigmoid8(acc[r][1]), g = tanh8(acc[r][2]), o = sigmoid8(acc[r][3]);
         long at = (row + r) * h + j0;
