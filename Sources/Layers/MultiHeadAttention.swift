@@ -26,7 +26,8 @@ public struct StridedRows<Scalar: TensorScalar> {
 ///   ∂L/∂P = ∂L/∂context · Vᵀ,  ∂L/∂V += Pᵀ · ∂L/∂context,
 ///   ∂L/∂S = softmax backward of ∂L/∂P (row-wise),
 ///   ∂L/∂Q += s · ∂L/∂S · K,  ∂L/∂K += s · ∂L/∂Sᵀ · Q.
-/// Not a `Layer` itself: the two layers that use it own its projections and parameters.
+/// Not a `Layer` itself: `TransformerEncoderLayer` owns its projections and parameters (attention
+/// pooling with one query needs no core: see `MultiHeadAttentionPooling`).
 public final class MultiHeadAttentionCore<Scalar: TensorScalar>: @unchecked Sendable {
     public let modelSize: Int
     public let heads: Int
@@ -67,12 +68,6 @@ public final class MultiHeadAttentionCore<Scalar: TensorScalar>: @unchecked Send
         for b in samples {
             for h in 0..<heads {
                 let p = weights.pointer + (b * heads + h) * block
-                if queryTime == 1 {
-                    singleQueryForward(query: query.head(b, h, headSize: d), key: key.head(b, h, headSize: d), keyStride: key.rowStride,
-                                       value: value.head(b, h, headSize: d), valueStride: value.rowStride, keyTime: keyTime,
-                                       weights: p, context: context + b * modelSize + h * d)
-                    continue
-                }
                 if usesFusedKernels, Scalar.fusedAttentionForward(
                     headProblem(query: query, key: key, value: value, b: b, h: h, queryTime: queryTime, keyTime: keyTime),
                     weights: p, context: context + b * queryTime * modelSize + h * d, contextStride: modelSize,
@@ -108,7 +103,7 @@ public final class MultiHeadAttentionCore<Scalar: TensorScalar>: @unchecked Send
         // A view with batch stride 0 (a learned query shared by the batch) accumulates over samples,
         // so only independent views let the batch split over threads.
         let independent = [queryGradient, keyGradient, valueGradient].allSatisfy { $0.batchStride != 0 }
-        // A shared query (pooling) still splits: each half of the batch sums its ∂Q into scratch, and
+        // A shared query (batch stride 0) still splits: each half of the batch sums its ∂Q into scratch, and
         // the two are added in a fixed order (also on one thread, so the bits never depend on it).
         let sharedQuery = !independent && queryGradient.batchStride == 0 && keyGradient.batchStride != 0 && valueGradient.batchStride != 0
         if sharedQuery { for buffer in queryGradientHalves { buffer.resize(queryTime * modelSize, zeroed: true) } }
@@ -121,16 +116,6 @@ public final class MultiHeadAttentionCore<Scalar: TensorScalar>: @unchecked Send
                 let heads = self.heads, modelSize = self.modelSize, scale = self.scale, weights = self.weights
                 let p = weights.pointer + (b * heads + h) * block
                 let upstream = contextGradient + b * queryTime * modelSize + h * d
-                if queryTime == 1 {
-                    self.singleQueryBackward(
-                        upstream: upstream, weights: p, keyTime: keyTime, weightGradient: weightGradient.pointer, scoreGradient: scoreGradient,
-                        query: query.head(b, h, headSize: d), key: key.head(b, h, headSize: d), keyStride: key.rowStride,
-                        value: value.head(b, h, headSize: d), valueStride: value.rowStride,
-                        queryGradient: queryGradient.head(b, h, headSize: d), keyGradient: keyGradient.head(b, h, headSize: d),
-                        keyGradientStride: keyGradient.rowStride, valueGradient: valueGradient.head(b, h, headSize: d),
-                        valueGradientStride: valueGradient.rowStride)
-                    continue
-                }
                 if self.usesFusedKernels, Scalar.fusedAttentionBackward(
                     self.headProblem(query: query, key: key, value: value, b: b, h: h, queryTime: queryTime, keyTime: keyTime),
                     weights: p, contextGradient: upstream, contextGradientStride: modelSize,
@@ -175,40 +160,6 @@ public final class MultiHeadAttentionCore<Scalar: TensorScalar>: @unchecked Send
         } else {
             body(0..<batch, 0)
         }
-    }
-
-    /// One query (attention pooling): every product is a vector against the T rows of one head, so
-    /// `RowProducts` loops read K and V in place (no transposes, no 1-row matrix products):
-    /// p = softmax(s·K q), context = Σ_t p_t V_t.
-    private func singleQueryForward(
-        query: UnsafePointer<Scalar>, key: UnsafePointer<Scalar>, keyStride: Int, value: UnsafePointer<Scalar>, valueStride: Int,
-        keyTime: Int, weights p: UnsafeMutablePointer<Scalar>, context: UnsafeMutablePointer<Scalar>
-    ) {
-        let d = headSize
-        Scalar.rowDots(key, count: keyTime, width: d, rowStride: keyStride, vector: query, bias: 0, into: p)
-        Scalar.scale(p, by: scale, count: keyTime)
-        Scalar.softmaxRows(p, rows: 1, columns: keyTime)
-        UnsafeMutableRawPointer(context).initializeMemory(as: UInt8.self, repeating: 0, count: d * MemoryLayout<Scalar>.stride)
-        Scalar.addWeightedRowSum(weights: p, rows: value, count: keyTime, width: d, rowStride: valueStride, into: context)
-    }
-
-    /// Backward of `singleQueryForward` with g = ∂L/∂context: ∂p_t = ⟨V_t, g⟩, ∂V_t += p_t g,
-    /// ∂S = s · softmax backward of ∂p, ∂q += Σ_t ∂S_t K_t, ∂K_t += ∂S_t q.
-    private func singleQueryBackward(
-        upstream: UnsafePointer<Scalar>, weights p: UnsafePointer<Scalar>, keyTime: Int,
-        weightGradient: UnsafeMutablePointer<Scalar>, scoreGradient: Buffer<Scalar>,
-        query: UnsafePointer<Scalar>, key: UnsafePointer<Scalar>, keyStride: Int, value: UnsafePointer<Scalar>, valueStride: Int,
-        queryGradient: UnsafeMutablePointer<Scalar>, keyGradient: UnsafeMutablePointer<Scalar>, keyGradientStride: Int,
-        valueGradient: UnsafeMutablePointer<Scalar>, valueGradientStride: Int
-    ) {
-        let d = headSize
-        Scalar.rowDots(value, count: keyTime, width: d, rowStride: valueStride, vector: upstream, bias: 0, into: weightGradient)
-        Scalar.addOuterProduct(weights: p, vector: upstream, count: keyTime, width: d, rowStride: valueGradientStride, into: valueGradient)
-        scoreGradient.zero()
-        Scalar.softmaxBackwardRows(probabilities: p, outputGradient: weightGradient, addingInto: scoreGradient.pointer, rows: 1, columns: keyTime)
-        Scalar.scale(scoreGradient.pointer, by: scale, count: keyTime)
-        Scalar.addWeightedRowSum(weights: scoreGradient.pointer, rows: key, count: keyTime, width: d, rowStride: keyStride, into: queryGradient)
-        Scalar.addOuterProduct(weights: scoreGradient.pointer, vector: query, count: keyTime, width: d, rowStride: keyGradientStride, into: keyGradient)
     }
 
     private func headProblem(
