@@ -7,12 +7,16 @@
 #include "CPUControl.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
+#include <unistd.h>
 
-// How long the worker polls for the next job before it sleeps.
-enum { SPIN_NANOSECONDS = 2000000 };
+// How long the worker polls for the next job before it sleeps: 2 ms with a core of its own; with one
+// core for both threads (a small VM) a polling worker would only steal the caller's time, so it
+// sleeps at once.
+static uint64_t spin_nanoseconds = 2000000;
 
 static pthread_once_t started = PTHREAD_ONCE_INIT;
 static pthread_mutex_t sleep_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -51,7 +55,7 @@ static void *workerLoop(void *unused) {
         while ((generation = atomic_load(&posted)) == seen) {
             relax();
             // Read the clock every 256 polls only; a poll is a few nanoseconds.
-            if (++polls % 256 == 0 && nanoseconds() - idleSince > SPIN_NANOSECONDS) {
+            if (++polls % 256 == 0 && nanoseconds() - idleSince >= spin_nanoseconds) {
                 pthread_mutex_lock(&sleep_lock);
                 atomic_store(&sleeping, 1);
                 while (atomic_load(&posted) == seen) pthread_cond_wait(&wake, &sleep_lock);
@@ -69,7 +73,17 @@ static void *workerLoop(void *unused) {
     return 0;
 }
 
+// The cores this process may run on (its affinity mask: `taskset` or a container's CPU set).
+static long usableCores(void) {
+#if defined(__linux__)
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) return CPU_COUNT(&set);
+#endif
+    return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
 static void startWorker(void) {
+    if (usableCores() < 2) spin_nanoseconds = 0;
     pthread_t thread;
     pthread_attr_t attributes;
     pthread_attr_init(&attributes);
@@ -102,6 +116,11 @@ void serieslens_run_on_two_threads(void (*body)(void *context, long part), void 
     serieslens_set_parallel_worker(1);
     body(context, 0);
     serieslens_set_parallel_worker(wasWorker);
-    while (atomic_load(&finished) != generation) relax();
+    // Poll for the worker's part; past ~1000 polls (tens of µs) also yield, in case the worker
+    // shares this core.
+    for (unsigned polls = 1; atomic_load(&finished) != generation; polls++) {
+        relax();
+        if (polls % 1024 == 0) sched_yield();
+    }
     pthread_mutex_unlock(&dispatch_lock);
 }
