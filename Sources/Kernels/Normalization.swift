@@ -106,22 +106,22 @@ public enum Normalization {
     ) {
         let count = Scalar(max(rows, 1))
         let unbiasing = rows > 1 ? Scalar(rows) / Scalar(rows - 1) : Scalar.nan
-        withHalfSums(columns: columns, count: 1) { (partials: UnsafeMutablePointer<Scalar>) in
-            sumHalves(rows: rows, columns: columns, partials: partials) { row, offset, lanes, sums in
+        withHalfSums(columns: columns, count: 1) { (partials: UnsafeMutablePointer<Scalar>, stride) in
+            sumHalves(rows: rows, columns: columns, partials: partials, stride: stride) { row, offset, lanes, sums in
                 Elementwise.store(Elementwise.load(sums, count: lanes) + Elementwise.load(input + row * columns + offset, count: lanes), sums, count: lanes)
             }
             Elementwise.forEachBlock(columns) { offset, lanes in
-                let total = Elementwise.load(partials + offset, count: lanes) + Elementwise.load(partials + columns + offset, count: lanes)
+                let total = Elementwise.load(partials + offset, count: lanes) + Elementwise.load(partials + stride + offset, count: lanes)
                 Elementwise.store(total / SIMD16<Scalar>(repeating: count), mean + offset, count: lanes)
             }
-            zeroScalars(partials, count: 2 * columns)
-            sumHalves(rows: rows, columns: columns, partials: partials) { row, offset, lanes, sums in
+            zeroScalars(partials, count: 2 * stride)
+            sumHalves(rows: rows, columns: columns, partials: partials, stride: stride) { row, offset, lanes, sums in
                 let deviation = Elementwise.load(input + row * columns + offset, count: lanes) - Elementwise.load(mean + offset, count: lanes)
                 Elementwise.store(Elementwise.load(sums, count: lanes).addingProduct(deviation, deviation), sums, count: lanes)
             }
             let keep = SIMD16<Scalar>(repeating: 1 - momentum), take = SIMD16<Scalar>(repeating: momentum)
             Elementwise.forEachBlock(columns) { offset, lanes in
-                let squares = Elementwise.load(partials + offset, count: lanes) + Elementwise.load(partials + columns + offset, count: lanes)
+                let squares = Elementwise.load(partials + offset, count: lanes) + Elementwise.load(partials + stride + offset, count: lanes)
                 let variance = squares / SIMD16<Scalar>(repeating: count)
                 let inverse = SIMD16<Scalar>(repeating: 1) / (variance + SIMD16<Scalar>(repeating: epsilon)).squareRoot()
                 Elementwise.store(inverse, inverseStandardDeviation + offset, count: lanes)
@@ -133,25 +133,30 @@ public enum Normalization {
         }
     }
 
-    /// Runs `body` with zeroed scratch for `count` per-column sums of each of two row halves:
-    /// 2·count·columns scalars, half h's sum k at partials + (k·2 + h)·columns.
+    /// Runs `body` with zeroed scratch for `count` per-column sums of each of two row halves, half h's
+    /// sum k at partials + (k·2 + h)·stride. The stride leaves at least 64 bytes between sums, so the
+    /// two threads never write the same cache line (false sharing made a two-thread batch-norm
+    /// forward slower than one thread).
     @inlinable
-    static func withHalfSums<Scalar: TensorScalar>(columns: Int, count: Int, _ body: (UnsafeMutablePointer<Scalar>) -> Void) {
-        withUnsafeTemporaryAllocation(of: Scalar.self, capacity: max(2 * count * columns, 1)) { scratch in
-            zeroScalars(scratch.baseAddress!, count: 2 * count * columns)
-            body(scratch.baseAddress!)
+    static func withHalfSums<Scalar: TensorScalar>(
+        columns: Int, count: Int, _ body: (_ partials: UnsafeMutablePointer<Scalar>, _ stride: Int) -> Void
+    ) {
+        let stride = (columns + 15) / 16 * 16 + 64 / MemoryLayout<Scalar>.stride
+        withUnsafeTemporaryAllocation(of: Scalar.self, capacity: 2 * count * stride) { scratch in
+            zeroScalars(scratch.baseAddress!, count: 2 * count * stride)
+            body(scratch.baseAddress!, stride)
         }
     }
 
-    /// For each half h of the rows (two threads when allowed): body(row, offset, lanes, partials + h·columns + offset)
+    /// For each half h of the rows (two threads when allowed): body(row, offset, lanes, partials + h·stride + offset)
     /// for every row of the half and every 16-column block.
     @inlinable @inline(__always)
     static func sumHalves<Scalar: TensorScalar>(
-        rows: Int, columns: Int, partials: UnsafeMutablePointer<Scalar>,
+        rows: Int, columns: Int, partials: UnsafeMutablePointer<Scalar>, stride: Int,
         _ body: (_ row: Int, _ offset: Int, _ lanes: Int, _ sums: UnsafeMutablePointer<Scalar>) -> Void
     ) {
         Parallelism.forBothHalves(rows) { half, part in
-            let sums = partials + part * columns
+            let sums = partials + part * stride
             for row in half {
                 Elementwise.forEachBlock(columns) { offset, lanes in body(row, offset, lanes, sums + offset) }
             }
@@ -172,28 +177,33 @@ public enum Normalization {
         Elementwise.map(variance, inverse, count: count) { SIMD16<Scalar>(repeating: 1) / ($0 + eps).squareRoot() }
     }
 
-    /// y_ij = (x_ij − μ_j)·inverse_j·γ_j + β_j. `output` may alias `input`.
+    /// y_ij = (x_ij − μ_j)·inverse_j·γ_j + β_j, or max(y_ij, 0) when `rectify` (a ReLU folded into the
+    /// batch norm: one pass instead of two, the same bits). `output` may alias `input`.
     @inlinable
     public static func batchNormApply<Scalar: TensorScalar>(
         _ input: UnsafePointer<Scalar>, rows: Int, columns: Int,
         mean: UnsafePointer<Scalar>, inverseStandardDeviation: UnsafePointer<Scalar>,
-        gamma: UnsafePointer<Scalar>, beta: UnsafePointer<Scalar>, output: UnsafeMutablePointer<Scalar>
+        gamma: UnsafePointer<Scalar>, beta: UnsafePointer<Scalar>, rectify: Bool = false, output: UnsafeMutablePointer<Scalar>
     ) {
-        withHalfSums(columns: columns, count: 1) { (coefficients: UnsafeMutablePointer<Scalar>) in
+        withHalfSums(columns: columns, count: 1) { (coefficients: UnsafeMutablePointer<Scalar>, _) in
             // Per column: scale = inverse·γ and shift = β − μ·scale, then one FMA per element.
             let scale = coefficients, shift = coefficients + columns
-            Elementwise.forEachBlock(columns) { offset, lanes in
-                let factor = Elementwise.load(inverseStandardDeviation + offset, count: lanes) * Elementwise.load(gamma + offset, count: lanes)
-                Elementwise.store(factor, scale + offset, count: lanes)
-                Elementwise.store(Elementwise.load(beta + offset, count: lanes) - Elementwise.load(mean + offset, count: lanes) * factor, shift + offset, count: lanes)
+            for column in 0..<columns {
+                scale[column] = inverseStandardDeviation[column] * gamma[column]
+                shift[column] = beta[column] - mean[column] * scale[column]
             }
+            // Plain loops over the columns, which LLVM vectorises (its selects included; SIMD16 lane
+            // selects compile to spills). NaN < 0 is false, so NaN passes as through PyTorch's ReLU.
             Parallelism.splitInHalves(rows) { half, _ in
                 for row in half {
-                    Elementwise.forEachBlock(columns) { offset, lanes in
-                        let index = row * columns + offset
-                        let value = Elementwise.load(shift + offset, count: lanes)
-                            .addingProduct(Elementwise.load(input + index, count: lanes), Elementwise.load(scale + offset, count: lanes))
-                        Elementwise.store(value, output + index, count: lanes)
+                    let x = input + row * columns, y = output + row * columns
+                    if rectify {
+                        for column in 0..<columns {
+                            let value = shift[column].addingProduct(x[column], scale[column])
+                            y[column] = value < 0 ? 0 : value
+                        }
+                    } else {
+                        for column in 0..<columns { y[column] = shift[column].addingProduct(x[column], scale[column]) }
                     }
                 }
             }
@@ -205,23 +215,26 @@ public enum Normalization {
     /// In training the statistics depend on x (N = rows):
     ///   ∂L/∂x_ij += γ_j·inverse_j/N · (N·g_ij − Σ_i g_ij − x̂_ij·Σ_i g_ij x̂_ij);
     /// in evaluation they are constants: ∂L/∂x_ij += g_ij·γ_j·inverse_j.
+    /// With `rectifiedOutput` (the output of a forward with `rectify`) g is the gradient of the
+    /// rectified output, and g_ij counts only where that output is > 0 (the folded ReLU's backward).
     /// The column sums are taken per half of the rows as in `batchNormStatistics`.
     @inlinable
     public static func batchNormBackward<Scalar: TensorScalar>(
         _ input: UnsafePointer<Scalar>, outputGradient: UnsafePointer<Scalar>, rows: Int, columns: Int,
         mean: UnsafePointer<Scalar>, inverseStandardDeviation: UnsafePointer<Scalar>, gamma: UnsafePointer<Scalar>,
         gammaGradient: UnsafeMutablePointer<Scalar>, betaGradient: UnsafeMutablePointer<Scalar>,
+        rectifiedOutput: UnsafePointer<Scalar>? = nil,
         addingInto inputGradient: UnsafeMutablePointer<Scalar>?, batchStatistics: Bool
     ) {
         let count = SIMD16<Scalar>(repeating: Scalar(max(rows, 1)))
-        // Scratch: the two halves' Σg (partials, partials + columns) and Σg·x̂ (+ 2·columns, + 3·columns).
-        withHalfSums(columns: columns, count: 2) { (partials: UnsafeMutablePointer<Scalar>) in
+        // Scratch: the two halves' Σg (partials, partials + stride) and Σg·x̂ (+ 2·stride, + 3·stride).
+        withHalfSums(columns: columns, count: 2) { (partials: UnsafeMutablePointer<Scalar>, stride) in
             Parallelism.forBothHalves(rows) { half, part in
-                let gradientSums = partials + part * columns, projectionSums = partials + (2 + part) * columns
-                for row in half {
+                let gradientSums = partials + part * stride, projectionSums = partials + (2 + part) * stride
+                withRowGradients(outputGradient, rectifiedOutput: rectifiedOutput, rows: half, columns: columns) { row, rowGradient in
                     Elementwise.forEachBlock(columns) { offset, lanes in
                         let index = row * columns + offset
-                        let g = Elementwise.load(outputGradient + index, count: lanes)
+                        let g = Elementwise.load(rowGradient + offset, count: lanes)
                         let normalized = (Elementwise.load(input + index, count: lanes) - Elementwise.load(mean + offset, count: lanes))
                             * Elementwise.load(inverseStandardDeviation + offset, count: lanes)
                         Elementwise.store(Elementwise.load(gradientSums + offset, count: lanes) + g, gradientSums + offset, count: lanes)
@@ -231,10 +244,10 @@ public enum Normalization {
                 }
             }
             // Add the halves; the parameter gradients; keep the two means for the input gradient.
-            let meanGradient = partials, meanProjection = partials + 2 * columns
+            let meanGradient = partials, meanProjection = partials + 2 * stride
             Elementwise.forEachBlock(columns) { offset, lanes in
-                let g = Elementwise.load(partials + offset, count: lanes) + Elementwise.load(partials + columns + offset, count: lanes)
-                let p = Elementwise.load(partials + 2 * columns + offset, count: lanes) + Elementwise.load(partials + 3 * columns + offset, count: lanes)
+                let g = Elementwise.load(partials + offset, count: lanes) + Elementwise.load(partials + stride + offset, count: lanes)
+                let p = Elementwise.load(partials + 2 * stride + offset, count: lanes) + Elementwise.load(partials + 3 * stride + offset, count: lanes)
                 Elementwise.store(g / count, meanGradient + offset, count: lanes)
                 Elementwise.store(p / count, meanProjection + offset, count: lanes)
                 Elementwise.store(Elementwise.load(gammaGradient + offset, count: lanes) + p, gammaGradient + offset, count: lanes)
@@ -242,12 +255,12 @@ public enum Normalization {
             }
             guard let inputGradient else { return }
             Parallelism.splitInHalves(rows) { half, _ in
-                for row in half {
+                withRowGradients(outputGradient, rectifiedOutput: rectifiedOutput, rows: half, columns: columns) { row, rowGradient in
                     Elementwise.forEachBlock(columns) { offset, lanes in
                         let index = row * columns + offset
                         let inverse = Elementwise.load(inverseStandardDeviation + offset, count: lanes)
                         let scale = Elementwise.load(gamma + offset, count: lanes) * inverse
-                        var g = Elementwise.load(outputGradient + index, count: lanes)
+                        var g = Elementwise.load(rowGradient + offset, count: lanes)
                         if batchStatistics {
                             let normalized = (Elementwise.load(input + index, count: lanes) - Elementwise.load(mean + offset, count: lanes)) * inverse
                             g = g - Elementwise.load(meanGradient + offset, count: lanes)
@@ -256,6 +269,31 @@ public enum Normalization {
                         Elementwise.store(Elementwise.load(inputGradient + index, count: lanes).addingProduct(g, scale), inputGradient + index, count: lanes)
                     }
                 }
+            }
+        }
+    }
+
+    /// body(row, g) for each row, with g the row of `outputGradient`, or a copy of it zeroed where
+    /// `rectifiedOutput` is not > 0 (a plain select loop, which LLVM vectorises; SIMD16 lane selects
+    /// compile to spills). The copy is one row, so it stays in L1.
+    @inlinable @inline(__always)
+    static func withRowGradients<Scalar: TensorScalar>(
+        _ outputGradient: UnsafePointer<Scalar>, rectifiedOutput: UnsafePointer<Scalar>?, rows: Range<Int>, columns: Int,
+        _ body: (_ row: Int, _ rowGradient: UnsafePointer<Scalar>) -> Void
+    ) {
+        guard let rectifiedOutput else {
+            for row in rows { body(row, outputGradient + row * columns) }
+            return
+        }
+        withUnsafeTemporaryAllocation(of: Scalar.self, capacity: columns) { scratch in
+            let masked = scratch.baseAddress!
+            for row in rows {
+                let g = outputGradient + row * columns, output = rectifiedOutput + row * columns
+                for column in 0..<columns {
+                    let value = g[column]  // loaded unconditionally, else the select cannot vectorise
+                    masked[column] = output[column] > 0 ? value : 0
+                }
+                body(row, masked)
             }
         }
     }

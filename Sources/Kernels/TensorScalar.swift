@@ -74,11 +74,11 @@ where Self.SIMD16Storage: Sendable {
     static func inverseStandardDeviation(_ variance: UnsafePointer<Self>, epsilon: Self, into inverse: UnsafeMutablePointer<Self>, count: Int)
     static func batchNormApply(
         _ input: UnsafePointer<Self>, rows: Int, columns: Int, mean: UnsafePointer<Self>, inverseStandardDeviation: UnsafePointer<Self>,
-        gamma: UnsafePointer<Self>, beta: UnsafePointer<Self>, output: UnsafeMutablePointer<Self>)
+        gamma: UnsafePointer<Self>, beta: UnsafePointer<Self>, rectify: Bool, output: UnsafeMutablePointer<Self>)
     static func batchNormBackward(
         _ input: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>, rows: Int, columns: Int,
         mean: UnsafePointer<Self>, inverseStandardDeviation: UnsafePointer<Self>, gamma: UnsafePointer<Self>,
-        gammaGradient: UnsafeMutablePointer<Self>, betaGradient: UnsafeMutablePointer<Self>,
+        gammaGradient: UnsafeMutablePointer<Self>, betaGradient: UnsafeMutablePointer<Self>, rectifiedOutput: UnsafePointer<Self>?,
         addingInto inputGradient: UnsafeMutablePointer<Self>?, batchStatistics: Bool)
     /// One-vector products over the rows of a matrix (`RowProducts`).
     static func rowDots(
@@ -283,25 +283,25 @@ extension TensorScalar {
     }
     @inlinable public static func batchNormApply(
         _ input: UnsafePointer<Self>, rows: Int, columns: Int, mean: UnsafePointer<Self>, inverseStandardDeviation: UnsafePointer<Self>,
-        gamma: UnsafePointer<Self>, beta: UnsafePointer<Self>, output: UnsafeMutablePointer<Self>
+        gamma: UnsafePointer<Self>, beta: UnsafePointer<Self>, rectify: Bool, output: UnsafeMutablePointer<Self>
     ) {
         KernelProfiler.measure(.normalization, work: rows * columns) {
             Normalization.batchNormApply(
                 input, rows: rows, columns: columns, mean: mean, inverseStandardDeviation: inverseStandardDeviation,
-                gamma: gamma, beta: beta, output: output)
+                gamma: gamma, beta: beta, rectify: rectify, output: output)
         }
     }
     @inlinable public static func batchNormBackward(
         _ input: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>, rows: Int, columns: Int,
         mean: UnsafePointer<Self>, inverseStandardDeviation: UnsafePointer<Self>, gamma: UnsafePointer<Self>,
-        gammaGradient: UnsafeMutablePointer<Self>, betaGradient: UnsafeMutablePointer<Self>,
+        gammaGradient: UnsafeMutablePointer<Self>, betaGradient: UnsafeMutablePointer<Self>, rectifiedOutput: UnsafePointer<Self>?,
         addingInto inputGradient: UnsafeMutablePointer<Self>?, batchStatistics: Bool
     ) {
         KernelProfiler.measure(.normalizationBackward, work: rows * columns) {
             Normalization.batchNormBackward(
                 input, outputGradient: outputGradient, rows: rows, columns: columns, mean: mean,
                 inverseStandardDeviation: inverseStandardDeviation, gamma: gamma, gammaGradient: gammaGradient,
-                betaGradient: betaGradient, addingInto: inputGradient, batchStatistics: batchStatistics)
+                betaGradient: betaGradient, rectifiedOutput: rectifiedOutput, addingInto: inputGradient, batchStatistics: batchStatistics)
         }
     }
     @inlinable public static func rowDots(

@@ -27,6 +27,9 @@ public final class BatchNorm1D<Scalar: TensorScalar>: Layer, @unchecked Sendable
     private let mean = Buffer<Scalar>()                      // (F): statistics the last forward used
     private let inverseStandardDeviation = Buffer<Scalar>()  // (F)
     private var usedBatchStatistics = true
+    /// Writes max(y, 0) and back-propagates through it: the ReLU that follows, folded in by the model
+    /// (`SequentialClassifier.foldsBatchNormReLU`), so its pass and its gradient buffer disappear.
+    public var rectifiesOutput = false
 
     public init(name: String, features: Int, epsilon: Double = 1e-5, momentum: Double = 0.1) {
         self.name = name
@@ -82,7 +85,7 @@ public final class BatchNorm1D<Scalar: TensorScalar>: Layer, @unchecked Sendable
         }
         Scalar.batchNormApply(
             input, rows: rows, columns: features, mean: mean.pointer, inverseStandardDeviation: inverseStandardDeviation.pointer,
-            gamma: parameters.value(weightID), beta: parameters.value(biasID), output: output)
+            gamma: parameters.value(weightID), beta: parameters.value(biasID), rectify: rectifiesOutput, output: output)
     }
 
     public func backward(
@@ -94,6 +97,6 @@ public final class BatchNorm1D<Scalar: TensorScalar>: Layer, @unchecked Sendable
             input, outputGradient: outputGradient, rows: batch * shape.rowsPerSample, columns: features,
             mean: mean.pointer, inverseStandardDeviation: inverseStandardDeviation.pointer, gamma: parameters.value(weightID),
             gammaGradient: parameters.gradient(weightID), betaGradient: parameters.gradient(biasID),
-            addingInto: inputGradient, batchStatistics: usedBatchStatistics)
+            rectifiedOutput: rectifiesOutput ? output : nil, addingInto: inputGradient, batchStatistics: usedBatchStatistics)
     }
 }

@@ -64,6 +64,34 @@ public final class SequentialClassifier<Scalar: TensorScalar>: @unchecked Sendab
         parameters = ParameterStore(layout: layout)
         activations = layers.map { _ in Buffer<Scalar>() }
         activationGradients = layers.map { _ in Buffer<Scalar>() }
+        foldedIntoPrevious = Array(repeating: false, count: layers.count)
+        updateFolding()
+    }
+
+    /// Folds each ReLU that directly follows a batch norm into it: the batch norm writes max(y, 0)
+    /// and masks its gradient by that output, so the ReLU's pass, its output and its gradient buffer
+    /// (zeroed every step) disappear, with the same bits. Off only to compare the two paths.
+    public var foldsBatchNormReLU = true { didSet { updateFolding() } }
+
+    /// Layers whose work the layer before them does (see `foldsBatchNormReLU`); their output is the
+    /// previous layer's, and the gradient of that output passes straight through them.
+    private var foldedIntoPrevious: [Bool]
+
+    private func updateFolding() {
+        for (index, layer) in layers.enumerated() {
+            foldedIntoPrevious[index] = foldsBatchNormReLU && index > 0 && layer is ReLU<Scalar> && layers[index - 1] is BatchNorm1D<Scalar>
+        }
+        for (index, layer) in layers.enumerated() {
+            (layer as? BatchNorm1D<Scalar>)?.rectifiesOutput = index + 1 < layers.count && foldedIntoPrevious[index + 1]
+        }
+    }
+
+    /// Whether layer `index` runs inside the layer before it (see `foldsBatchNormReLU`).
+    public func isFoldedIntoPrevious(_ index: Int) -> Bool { foldedIntoPrevious[index] }
+
+    /// The output buffer of layer `index` (a folded layer's is its predecessor's).
+    private func output(of index: Int) -> UnsafeMutablePointer<Scalar> {
+        foldedIntoPrevious[index] ? output(of: index - 1) : activations[index].pointer
     }
 
     /// PyTorch's default initialisations, drawn from our seeded generator in layer order.
@@ -106,7 +134,7 @@ public final class SequentialClassifier<Scalar: TensorScalar>: @unchecked Sendab
         lastInput = input
         lastBatch = batch
         var current = input
-        for (index, layer) in layers.enumerated() {
+        for (index, layer) in layers.enumerated() where !foldedIntoPrevious[index] {
             activations[index].resize(batch * shapes[index + 1].elementCount)
             let start = layerTimings == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             layer.forward(current, shape: shapes[index], batch: batch, output: activations[index].pointer, parameters: parameters, training: training)
@@ -130,7 +158,7 @@ public final class SequentialClassifier<Scalar: TensorScalar>: @unchecked Sendab
     }
 
     /// Logits of the last forward.
-    public var logits: UnsafePointer<Scalar> { UnsafePointer(activations[layers.count - 1].pointer) }
+    public var logits: UnsafePointer<Scalar> { UnsafePointer(output(of: layers.count - 1)) }
 
     /// (B, T) importance map of the last forward, from the last layer that makes one.
     public var importance: UnsafePointer<Scalar>? {
@@ -145,8 +173,9 @@ public final class SequentialClassifier<Scalar: TensorScalar>: @unchecked Sendab
         guard let input = lastInput else { preconditionFailure("backward before forward") }
         let batch = lastBatch
         var upstream = logitGradient
-        for index in stride(from: layers.count - 1, through: 0, by: -1) {
-            let layerInput = index == 0 ? input : UnsafePointer(activations[index - 1].pointer)
+        // A folded layer is skipped: `upstream`, the gradient of its output, is its predecessor's.
+        for index in stride(from: layers.count - 1, through: 0, by: -1) where !foldedIntoPrevious[index] {
+            let layerInput = index == 0 ? input : UnsafePointer(output(of: index - 1))
             var downstream: UnsafeMutablePointer<Scalar>?
             if index > 0 {
                 activationGradients[index - 1].resize(batch * shapes[index].elementCount, zeroed: true)
@@ -157,7 +186,7 @@ public final class SequentialClassifier<Scalar: TensorScalar>: @unchecked Sendab
             }
             let start = layerTimings == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             layers[index].backward(
-                input: layerInput, output: activations[index].pointer, outputGradient: upstream,
+                input: layerInput, output: output(of: index), outputGradient: upstream,
                 inputGradient: downstream, shape: shapes[index], batch: batch, parameters: parameters)
             layerTimings?.addBackward(index, since: start)
             if let downstream { upstream = UnsafePointer(downstream) }

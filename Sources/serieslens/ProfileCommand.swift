@@ -135,8 +135,10 @@ struct ProfileCommand: ParsableCommand {
         let layers = classifier.layers.enumerated().map { index, layer in
             let flops = Double(layer.forwardFLOPs(for: shapes[index]) * workload.batchSize)
             let forward = perStep(timings.forwardNanoseconds[index])
+            var kind = String(describing: type(of: layer)).replacingOccurrences(of: "<Float>", with: "")
+            if classifier.isFoldedIntoPrevious(index) { kind += " (in \(classifier.layers[index - 1].name))" }
             return ProfileLayer(
-                name: layer.name, kind: String(describing: type(of: layer)).replacingOccurrences(of: "<Float>", with: ""),
+                name: layer.name, kind: kind,
                 forwardMilliseconds: forward, backwardMilliseconds: perStep(timings.backwardNanoseconds[index]),
                 forwardGFLOP: flops / 1e9, forwardGigaflopsPerSecond: forward > 0 ? flops / (forward * 1e6) : 0)
         }

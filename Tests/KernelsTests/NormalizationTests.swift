@@ -116,4 +116,46 @@ import Testing
             }
         }
     }
+
+    /// The ReLU folded into the batch norm: the rectified forward is relu(apply) and the masked
+    /// backward is the plain backward of the gradient zeroed where the output is not > 0 — bit for
+    /// bit, on one thread and two, in training and evaluation.
+    @Test(arguments: [1, 2])
+    func rectifiedBatchNormIsBatchNormThenReLU(threads: Int) {
+        let saved = Parallelism.threads
+        Parallelism.threads = threads
+        defer { Parallelism.threads = saved }
+        var random = SeededRandom(seed: 17)
+        for rows in [0, 1, 3, 17, 300] {
+            for columns in Self.sizes {
+                let x = (0..<(rows * columns)).map { _ in Float(random.uniform(-2, 2)) }
+                let g = (0..<(rows * columns)).map { _ in Float(random.uniform(-1, 1)) }
+                let mean = (0..<columns).map { _ in Float(random.uniform(-0.5, 0.5)) }
+                let inverse = (0..<columns).map { _ in Float(random.uniform(0.5, 2)) }
+                let gamma = (0..<columns).map { _ in Float(random.uniform(-1.5, 1.5)) }, beta = (0..<columns).map { _ in Float(random.uniform(-1, 1)) }
+                var plain = [Float](repeating: 0, count: rows * columns), rectified = plain, relu = plain
+                Normalization.batchNormApply(x, rows: rows, columns: columns, mean: mean, inverseStandardDeviation: inverse,
+                                             gamma: gamma, beta: beta, output: &plain)
+                Normalization.batchNormApply(x, rows: rows, columns: columns, mean: mean, inverseStandardDeviation: inverse,
+                                             gamma: gamma, beta: beta, rectify: true, output: &rectified)
+                Elementwise.relu(plain, &relu, count: plain.count)
+                #expect(rectified == relu, "rectified forward rows \(rows) columns \(columns)")
+                #expect(rectified.contains(0) == (rows * columns > 0), "some outputs rectified rows \(rows) columns \(columns)")
+                let masked = zip(g, rectified).map { $1 > 0 ? $0 : 0 }
+                for statistics in [true, false] {
+                    var dGamma = [Float](repeating: 0.25, count: columns), dBeta = dGamma, dx = [Float](repeating: 0.5, count: rows * columns)
+                    var expectedGamma = dGamma, expectedBeta = dBeta, expectedDx = dx
+                    Normalization.batchNormBackward(x, outputGradient: g, rows: rows, columns: columns, mean: mean,
+                                                    inverseStandardDeviation: inverse, gamma: gamma, gammaGradient: &dGamma, betaGradient: &dBeta,
+                                                    rectifiedOutput: rectified, addingInto: &dx, batchStatistics: statistics)
+                    Normalization.batchNormBackward(x, outputGradient: masked, rows: rows, columns: columns, mean: mean,
+                                                    inverseStandardDeviation: inverse, gamma: gamma, gammaGradient: &expectedGamma,
+                                                    betaGradient: &expectedBeta, addingInto: &expectedDx, batchStatistics: statistics)
+                    let what = "rows \(rows) columns \(columns) batch statistics \(statistics)"
+                    #expect(dGamma == expectedGamma && dBeta == expectedBeta, "masked dγ/dβ \(what)")
+                    #expect(dx == expectedDx, "masked dx \(what)")
+                }
+            }
+        }
+    }
 }
