@@ -136,13 +136,41 @@ public enum Elementwise {
     public static func addColumnSums<Scalar: TensorScalar>(
         of matrix: UnsafePointer<Scalar>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Scalar>
     ) {
-        var column = 0
-        while column < columns {
-            let lanes = min(16, columns - column)
-            var accumulator = load(sums + column, count: lanes)
-            for row in 0..<rows { accumulator += load(matrix + row * columns + column, count: lanes) }
-            store(accumulator, sums + column, count: lanes)
-            column += 16
+        // weight 1: fma(1, x, s) rounds once, as s + x does.
+        accumulateRows(matrix, count: rows, width: columns, rowStride: columns, into: sums) { _ in 1 }
+    }
+
+    /// accumulator (width) += Σ_t weight(t)·rows[t], row t at rows + t·rowStride. 64 columns at a
+    /// time, so a row of width ≤ 64 is read once, not once per 16 columns (a (B·T, 64) matrix does
+    /// not fit in L2); each column's sum keeps its order, so the chunking changes no bit.
+    @inlinable @inline(__always)
+    public static func accumulateRows<Scalar: TensorScalar>(
+        _ rows: UnsafePointer<Scalar>, count: Int, width: Int, rowStride: Int, into accumulator: UnsafeMutablePointer<Scalar>,
+        weight: (Int) -> Scalar
+    ) {
+        var start = 0
+        while start + 64 <= width {
+            let column = accumulator + start
+            var sum0 = load(column, count: 16), sum1 = load(column + 16, count: 16)
+            var sum2 = load(column + 32, count: 16), sum3 = load(column + 48, count: 16)
+            for t in 0..<count {
+                let factor = SIMD16<Scalar>(repeating: weight(t)), row = rows + t * rowStride + start
+                sum0.addProduct(factor, load(row, count: 16))
+                sum1.addProduct(factor, load(row + 16, count: 16))
+                sum2.addProduct(factor, load(row + 32, count: 16))
+                sum3.addProduct(factor, load(row + 48, count: 16))
+            }
+            store(sum0, column, count: 16)
+            store(sum1, column + 16, count: 16)
+            store(sum2, column + 32, count: 16)
+            store(sum3, column + 48, count: 16)
+            start += 64
+        }
+        forEachBlock(width - start) { offset, lanes in
+            let column = start + offset
+            var sum = load(accumulator + column, count: lanes)
+            for t in 0..<count { sum.addProduct(SIMD16<Scalar>(repeating: weight(t)), load(rows + t * rowStride + column, count: lanes)) }
+            store(sum, accumulator + column, count: lanes)
         }
     }
 

@@ -26,13 +26,7 @@ public enum RowProducts {
         weights: UnsafePointer<Scalar>, rows: UnsafePointer<Scalar>, count: Int, width: Int, rowStride: Int,
         into accumulator: UnsafeMutablePointer<Scalar>
     ) {
-        Elementwise.forEachBlock(width) { offset, lanes in
-            var sum = Elementwise.load(accumulator + offset, count: lanes)
-            for t in 0..<count {
-                sum.addProduct(SIMD16<Scalar>(repeating: weights[t]), Elementwise.load(rows + t * rowStride + offset, count: lanes))
-            }
-            Elementwise.store(sum, accumulator + offset, count: lanes)
-        }
+        Elementwise.accumulateRows(rows, count: count, width: width, rowStride: rowStride, into: accumulator) { weights[$0] }
     }
 
     /// target[t] += weights[t]·vector for t in 0..<count; target row t at target + t·rowStride.

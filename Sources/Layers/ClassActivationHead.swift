@@ -53,13 +53,15 @@ public final class ClassActivationHead<Scalar: TensorScalar>: Layer, @unchecked 
         map.resize(batch * time)
         pooling.forward(input, shape: shape, batch: batch, output: pooled.pointer, parameters: parameters, training: training)
         linear.forward(pooled.pointer, shape: pooledShape, batch: batch, output: output, parameters: parameters, training: training)
-        let weight = linear.weight(in: parameters)
-        for b in 0..<batch {
-            var chosen = 0
-            for k in 1..<max(outputs, 1) where output[b * outputs + k] > output[b * outputs + chosen] { chosen = k }
-            // cam_b (T×1) = f_b (T×W) · W[chosen] (W×1)
-            GEMM.multiply(m: time, n: 1, k: features, a: input + b * time * features, lda: features,
-                          b: weight + chosen * features, ldb: 1, beta: 0, c: map.pointer + b * time, ldc: 1)
+        let weight = UnsafePointer(linear.weight(in: parameters)), cam = map.pointer, outputs = outputs, features = features
+        Parallelism.splitInHalves(batch) { series, _ in
+            for b in series {
+                var chosen = 0
+                for k in 1..<max(outputs, 1) where output[b * outputs + k] > output[b * outputs + chosen] { chosen = k }
+                // cam_b (T) = f_b (T×W) · W[chosen] (W): row dot products, not a BLAS GEMV per series
+                Scalar.rowDots(input + b * time * features, count: time, width: features, rowStride: features,
+                               vector: weight + chosen * features, bias: 0, into: cam + b * time)
+            }
         }
     }
 

@@ -11,9 +11,9 @@ import Kernels
 /// Computed without im2col (`Convolution`): each series is padded once, and its sliding windows are
 /// read in place as the rows of a product with overlapping rows, y_b = x̂_b[lda: C]·Ŵ + b. Backward:
 /// ∂L/∂Ŵ += x̂_bᵀ·∂L/∂y_b, ∂L/∂b += Σ_rows ∂L/∂y, ∂L/∂x_b += ∂ŷ_b[lda: O]·W̃ (the padded output
-/// gradient against the flipped weight). With two threads each takes half the batch; the weight
-/// gradient is summed per half and the halves added in a fixed order, so one or two threads give
-/// the same bits.
+/// gradient against the flipped weight). With two threads each takes half the batch (padding its
+/// own series); the weight and bias gradients are summed per half and the halves added in a fixed
+/// order, so one or two threads give the same bits.
 public final class Conv1D<Scalar: TensorScalar>: Layer, @unchecked Sendable {
     public let name: String
     public let inputChannels: Int
@@ -70,13 +70,15 @@ public final class Conv1D<Scalar: TensorScalar>: Layer, @unchecked Sendable {
         let time = shape.time ?? 0, channels = inputChannels, outputs = outputChannels, kernel = kernelSize
         let paddedTime = time + kernel - 1
         paddedInput.resize(batch * paddedTime * channels)
-        Scalar.padSeries(input, batch: batch, time: time, channels: channels, before: leftPadding, after: rightPadding,
-                         into: paddedInput.pointer)
         forwardWeight.resize(kernel * channels * outputs)
         Scalar.windowWeights(parameters.value(weightID), outputChannels: outputs, channels: channels, kernel: kernel,
                              flipped: false, into: forwardWeight.pointer)
         let padded = paddedInput.pointer, weight = forwardWeight.pointer, bias = parameters.value(biasID)
+        let before = leftPadding, after = rightPadding
         Parallelism.splitInHalves(batch) { series, _ in
+            // Each thread pads its own series: in parallel, and still in its cache for the product.
+            Scalar.padSeries(input + series.lowerBound * time * channels, batch: series.count, time: time, channels: channels,
+                             before: before, after: after, into: padded + series.lowerBound * paddedTime * channels)
             for b in series {
                 Scalar.smallMultiplyAddingBias(
                     m: time, n: outputs, k: kernel * channels, a: padded + b * paddedTime * channels, lda: channels,
@@ -92,19 +94,26 @@ public final class Conv1D<Scalar: TensorScalar>: Layer, @unchecked Sendable {
     ) {
         let time = shape.time ?? 0, channels = inputChannels, outputs = outputChannels, kernel = kernelSize
         let paddedTime = time + kernel - 1, windowSize = kernel * channels * outputs
-        windowGradients.resize(2 * windowSize, zeroed: true)
+        // Per half of the batch: the window gradient, then the bias gradient.
+        windowGradients.resize(2 * (windowSize + outputs), zeroed: true)
         if inputGradient != nil {
-            // ∂ŷ: K − 1 − P zeros before, P after (the mirror of the input's padding).
             paddedGradient.resize(batch * paddedTime * outputs)
-            Scalar.padSeries(outputGradient, batch: batch, time: time, channels: outputs, before: rightPadding, after: leftPadding,
-                             into: paddedGradient.pointer)
             flippedWeight.resize(kernel * outputs * channels)
             Scalar.windowWeights(parameters.value(weightID), outputChannels: outputs, channels: channels, kernel: kernel,
                                  flipped: true, into: flippedWeight.pointer)
         }
         let padded = paddedInput.pointer, gradients = windowGradients.pointer
         let paddedOutputGradient = paddedGradient.pointer, flipped = flippedWeight.pointer
+        let before = rightPadding, after = leftPadding
         Parallelism.forBothHalves(batch) { series, part in
+            let rows = series.lowerBound * time * outputs
+            Scalar.addColumnSums(of: outputGradient + rows, rows: series.count * time, columns: outputs,
+                                 into: gradients + 2 * windowSize + part * outputs)
+            if inputGradient != nil {
+                // ∂ŷ: K − 1 − P zeros before, P after (the mirror of the input's padding).
+                Scalar.padSeries(outputGradient + rows, batch: series.count, time: time, channels: outputs, before: before, after: after,
+                                 into: paddedOutputGradient + series.lowerBound * paddedTime * outputs)
+            }
             for b in series {
                 Scalar.smallMultiplyAddTransposedA(
                     m: kernel * channels, n: outputs, k: time, a: padded + b * paddedTime * channels, lda: channels,
@@ -118,6 +127,7 @@ public final class Conv1D<Scalar: TensorScalar>: Layer, @unchecked Sendable {
         }
         Scalar.addWindowWeightGradient(gradients, parts: 2, outputChannels: outputs, channels: channels, kernel: kernel,
                                        into: parameters.gradient(weightID))
-        Scalar.addColumnSums(of: outputGradient, rows: batch * time, columns: outputs, into: parameters.gradient(biasID))
+        let biasGradient = parameters.gradient(biasID), biasSums = gradients + 2 * windowSize
+        for o in 0..<outputs { biasGradient[o] += biasSums[o] + biasSums[outputs + o] }
     }
 }

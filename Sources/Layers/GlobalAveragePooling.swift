@@ -2,11 +2,11 @@ import Kernels
 
 /// Mean over time, PyTorch `f.mean(-1)` on (B, F, T) — here channels-last: (B, T, F) → (B, F),
 ///   y_b = (1/T) Σ_t x_{b,t}.
-/// As matrix products per sample: y_b (1×F) = (1/T)·1ᵀ (1×T) · x_b (T×F), and backward
-/// ∂L/∂x_b (T×F) += (1/T)·1 (T×1) · ∂L/∂y_b (1×F) — every step receives the same share.
+/// Column sums per sample, y_b = (Σ_t x_{b,t})·(1/T), and backward ∂L/∂x_{b,t} += ∂L/∂y_b·(1/T) —
+/// every step receives the same share. Each thread takes half the batch (as BLAS GEMVs with a
+/// vector of ones they cost more in calls than in arithmetic).
 public final class GlobalAveragePooling<Scalar: TensorScalar>: Layer, @unchecked Sendable {
     public let name: String
-    private let ones = Buffer<Scalar>()
 
     public init(name: String) { self.name = name }
 
@@ -18,22 +18,18 @@ public final class GlobalAveragePooling<Scalar: TensorScalar>: Layer, @unchecked
 
     public func forwardFLOPs(for input: ActivationShape) -> Int { input.elementCount }
 
-    private func prepareOnes(_ time: Int) {
-        guard ones.count != time || (time > 0 && ones.pointer[0] != 1) else { return }
-        ones.resize(time)
-        for index in 0..<time { ones.pointer[index] = 1 }
-    }
-
     public func forward(
         _ input: UnsafePointer<Scalar>, shape: ActivationShape, batch: Int,
         output: UnsafeMutablePointer<Scalar>, parameters: ParameterStore<Scalar>, training: Bool
     ) {
-        let time = shape.time ?? 1, features = shape.features
-        prepareOnes(time)
-        for b in 0..<batch {
-            GEMM.multiply(
-                m: 1, n: features, k: time, alpha: 1 / Scalar(time), a: ones.pointer, lda: time,
-                b: input + b * time * features, ldb: features, beta: 0, c: output + b * features, ldc: features)
+        let time = shape.time ?? 1, features = shape.features, scale = 1 / Scalar(time)
+        Parallelism.splitInHalves(batch) { series, _ in
+            for b in series {
+                let pooled = output + b * features
+                pooled.update(repeating: 0, count: features)
+                Scalar.addColumnSums(of: input + b * time * features, rows: time, columns: features, into: pooled)
+                for feature in 0..<features { pooled[feature] *= scale }
+            }
         }
     }
 
@@ -43,12 +39,14 @@ public final class GlobalAveragePooling<Scalar: TensorScalar>: Layer, @unchecked
         parameters: ParameterStore<Scalar>
     ) {
         guard let inputGradient else { return }
-        let time = shape.time ?? 1, features = shape.features
-        prepareOnes(time)
-        for b in 0..<batch {
-            GEMM.multiply(
-                m: time, n: features, k: 1, alpha: 1 / Scalar(time), a: ones.pointer, lda: 1,
-                b: outputGradient + b * features, ldb: features, beta: 1, c: inputGradient + b * time * features, ldc: features)
+        let time = shape.time ?? 1, features = shape.features, scale = 1 / Scalar(time)
+        Parallelism.splitInHalves(batch) { series, _ in
+            withUnsafeTemporaryAllocation(of: Scalar.self, capacity: features) { share in
+                for b in series {
+                    for feature in 0..<features { share[feature] = outputGradient[b * features + feature] * scale }
+                    Scalar.addRowVector(share.baseAddress!, to: inputGradient + b * time * features, rows: time, columns: features)
+                }
+            }
         }
     }
 }

@@ -12,7 +12,7 @@ import Testing
     static var cases: [Case] {
         var cases: [Case] = []
         for count in [0, 1, 3, 17] {
-            for width in [1, 7, 16, 17, 33, 64] {
+            for width in [1, 7, 16, 17, 33, 64, 80, 130] {
                 for padding in [0, 5] { cases.append(Case(count: count, width: width, rowStride: width + padding)) }
             }
         }
