@@ -217,6 +217,7 @@ public enum Normalization {
     /// in evaluation they are constants: ∂L/∂x_ij += g_ij·γ_j·inverse_j.
     /// With `rectifiedOutput` (the output of a forward with `rectify`) g is the gradient of the
     /// rectified output, and g_ij counts only where that output is > 0 (the folded ReLU's backward).
+    /// With `accumulate` false the input gradient is written, not added to (its old contents ignored).
     /// The column sums are taken per half of the rows as in `batchNormStatistics`.
     @inlinable
     public static func batchNormBackward<Scalar: TensorScalar>(
@@ -224,7 +225,7 @@ public enum Normalization {
         mean: UnsafePointer<Scalar>, inverseStandardDeviation: UnsafePointer<Scalar>, gamma: UnsafePointer<Scalar>,
         gammaGradient: UnsafeMutablePointer<Scalar>, betaGradient: UnsafeMutablePointer<Scalar>,
         rectifiedOutput: UnsafePointer<Scalar>? = nil,
-        addingInto inputGradient: UnsafeMutablePointer<Scalar>?, batchStatistics: Bool
+        addingInto inputGradient: UnsafeMutablePointer<Scalar>?, accumulate: Bool = true, batchStatistics: Bool
     ) {
         let count = SIMD16<Scalar>(repeating: Scalar(max(rows, 1)))
         // Scratch: the two halves' Σg (partials, partials + stride) and Σg·x̂ (+ 2·stride, + 3·stride).
@@ -266,7 +267,8 @@ public enum Normalization {
                             g = g - Elementwise.load(meanGradient + offset, count: lanes)
                                 - normalized * Elementwise.load(meanProjection + offset, count: lanes)
                         }
-                        Elementwise.store(Elementwise.load(inputGradient + index, count: lanes).addingProduct(g, scale), inputGradient + index, count: lanes)
+                        let old = accumulate ? Elementwise.load(inputGradient + index, count: lanes) : SIMD16<Scalar>()
+                        Elementwise.store(old.addingProduct(g, scale), inputGradient + index, count: lanes)
                     }
                 }
             }

@@ -79,7 +79,7 @@ where Self.SIMD16Storage: Sendable {
         _ input: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>, rows: Int, columns: Int,
         mean: UnsafePointer<Self>, inverseStandardDeviation: UnsafePointer<Self>, gamma: UnsafePointer<Self>,
         gammaGradient: UnsafeMutablePointer<Self>, betaGradient: UnsafeMutablePointer<Self>, rectifiedOutput: UnsafePointer<Self>?,
-        addingInto inputGradient: UnsafeMutablePointer<Self>?, batchStatistics: Bool)
+        addingInto inputGradient: UnsafeMutablePointer<Self>?, accumulate: Bool, batchStatistics: Bool)
     /// One-vector products over the rows of a matrix (`RowProducts`).
     static func rowDots(
         _ rows: UnsafePointer<Self>, count: Int, width: Int, rowStride: Int, vector: UnsafePointer<Self>, bias: Self,
@@ -295,13 +295,14 @@ extension TensorScalar {
         _ input: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>, rows: Int, columns: Int,
         mean: UnsafePointer<Self>, inverseStandardDeviation: UnsafePointer<Self>, gamma: UnsafePointer<Self>,
         gammaGradient: UnsafeMutablePointer<Self>, betaGradient: UnsafeMutablePointer<Self>, rectifiedOutput: UnsafePointer<Self>?,
-        addingInto inputGradient: UnsafeMutablePointer<Self>?, batchStatistics: Bool
+        addingInto inputGradient: UnsafeMutablePointer<Self>?, accumulate: Bool, batchStatistics: Bool
     ) {
         KernelProfiler.measure(.normalizationBackward, work: rows * columns) {
             Normalization.batchNormBackward(
                 input, outputGradient: outputGradient, rows: rows, columns: columns, mean: mean,
                 inverseStandardDeviation: inverseStandardDeviation, gamma: gamma, gammaGradient: gammaGradient,
-                betaGradient: betaGradient, rectifiedOutput: rectifiedOutput, addingInto: inputGradient, batchStatistics: batchStatistics)
+                betaGradient: betaGradient, rectifiedOutput: rectifiedOutput, addingInto: inputGradient, accumulate: accumulate,
+                batchStatistics: batchStatistics)
         }
     }
     @inlinable public static func rowDots(

@@ -14,7 +14,7 @@ import Kernels
 /// Backward (derived in `Normalization.batchNormBackward`) differentiates through the batch
 /// statistics after a training forward and treats the running ones as constants after an
 /// evaluation forward.
-public final class BatchNorm1D<Scalar: TensorScalar>: Layer, @unchecked Sendable {
+public final class BatchNorm1D<Scalar: TensorScalar>: Layer, InputGradientWriting, @unchecked Sendable {
     public let name: String
     public let features: Int
     public let epsilon: Double
@@ -30,6 +30,7 @@ public final class BatchNorm1D<Scalar: TensorScalar>: Layer, @unchecked Sendable
     /// Writes max(y, 0) and back-propagates through it: the ReLU that follows, folded in by the model
     /// (`SequentialClassifier.foldsBatchNormReLU`), so its pass and its gradient buffer disappear.
     public var rectifiesOutput = false
+    public var writesInputGradient = false
 
     public init(name: String, features: Int, epsilon: Double = 1e-5, momentum: Double = 0.1) {
         self.name = name
@@ -97,6 +98,7 @@ public final class BatchNorm1D<Scalar: TensorScalar>: Layer, @unchecked Sendable
             input, outputGradient: outputGradient, rows: batch * shape.rowsPerSample, columns: features,
             mean: mean.pointer, inverseStandardDeviation: inverseStandardDeviation.pointer, gamma: parameters.value(weightID),
             gammaGradient: parameters.gradient(weightID), betaGradient: parameters.gradient(biasID),
-            rectifiedOutput: rectifiesOutput ? output : nil, addingInto: inputGradient, batchStatistics: usedBatchStatistics)
+            rectifiedOutput: rectifiesOutput ? output : nil, addingInto: inputGradient, accumulate: !writesInputGradient,
+            batchStatistics: usedBatchStatistics)
     }
 }

@@ -14,7 +14,7 @@ import Kernels
 /// gradient against the flipped weight). With two threads each takes half the batch (padding its
 /// own series); the weight and bias gradients are summed per half and the halves added in a fixed
 /// order, so one or two threads give the same bits.
-public final class Conv1D<Scalar: TensorScalar>: Layer, @unchecked Sendable {
+public final class Conv1D<Scalar: TensorScalar>: Layer, InputGradientWriting, @unchecked Sendable {
     public let name: String
     public let inputChannels: Int
     public let outputChannels: Int
@@ -26,6 +26,8 @@ public final class Conv1D<Scalar: TensorScalar>: Layer, @unchecked Sendable {
     private let forwardWeight = Buffer<Scalar>()     // Ŵ (K·C, O)
     private let flippedWeight = Buffer<Scalar>()     // W̃ (K·O, C)
     private let windowGradients = Buffer<Scalar>()   // 2 × (K·C, O), one per half of the batch
+    private let zeros = Buffer<Scalar>()             // (C): the "bias" of a written input gradient
+    public var writesInputGradient = false
 
     public init(name: String, inputChannels: Int, outputChannels: Int, kernelSize: Int) {
         precondition(kernelSize >= 1, "kernel size must be at least 1")
@@ -99,12 +101,13 @@ public final class Conv1D<Scalar: TensorScalar>: Layer, @unchecked Sendable {
         if inputGradient != nil {
             paddedGradient.resize(batch * paddedTime * outputs)
             flippedWeight.resize(kernel * outputs * channels)
+            zeros.resize(channels, zeroed: true)
             Scalar.windowWeights(parameters.value(weightID), outputChannels: outputs, channels: channels, kernel: kernel,
                                  flipped: true, into: flippedWeight.pointer)
         }
         let padded = paddedInput.pointer, gradients = windowGradients.pointer
         let paddedOutputGradient = paddedGradient.pointer, flipped = flippedWeight.pointer
-        let before = rightPadding, after = leftPadding
+        let before = rightPadding, after = leftPadding, writes = writesInputGradient, zeros = zeros.pointer
         Parallelism.forBothHalves(batch) { series, part in
             let rows = series.lowerBound * time * outputs
             Scalar.addColumnSums(of: outputGradient + rows, rows: series.count * time, columns: outputs,
@@ -118,7 +121,12 @@ public final class Conv1D<Scalar: TensorScalar>: Layer, @unchecked Sendable {
                 Scalar.smallMultiplyAddTransposedA(
                     m: kernel * channels, n: outputs, k: time, a: padded + b * paddedTime * channels, lda: channels,
                     b: outputGradient + b * time * outputs, ldb: outputs, c: gradients + part * windowSize, ldc: outputs)
-                if let inputGradient {
+                if let inputGradient, writes {
+                    // C = 0ᵀ + A·B: the same sums as adding to zeros, without reading C.
+                    Scalar.smallMultiplyAddingBias(
+                        m: time, n: channels, k: kernel * outputs, a: paddedOutputGradient + b * paddedTime * outputs, lda: outputs,
+                        b: flipped, ldb: channels, bias: zeros, c: inputGradient + b * time * channels, ldc: channels)
+                } else if let inputGradient {
                     Scalar.smallMultiplyAdd(
                         m: time, n: channels, k: kernel * outputs, a: paddedOutputGradient + b * paddedTime * outputs, lda: outputs,
                         b: flipped, ldb: channels, c: inputGradient + b * time * channels, ldc: channels)

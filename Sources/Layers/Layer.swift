@@ -75,6 +75,14 @@ public protocol Layer<Scalar>: AnyObject {
     func forwardFLOPs(for input: ActivationShape) -> Int
 }
 
+/// A layer whose backward can write ∂L/∂input instead of adding to it. A model whose chain gives
+/// the layer's input gradient no other contributor sets `writesInputGradient`, and then need not
+/// zero that buffer first (a memory pass over a (B, T, C) activation per layer and step).
+public protocol InputGradientWriting: AnyObject {
+    /// While true, `backward` overwrites `inputGradient` (whatever it held) instead of adding to it.
+    var writesInputGradient: Bool { get set }
+}
+
 extension Layer {
     public func declareParameters(in layout: inout ParameterLayout) {}
     public func initializeParameters(_ parameters: ParameterStore<Scalar>, random: inout SeededRandom) {}

@@ -83,8 +83,14 @@ public final class SequentialClassifier<Scalar: TensorScalar>: @unchecked Sendab
         }
         for (index, layer) in layers.enumerated() {
             (layer as? BatchNorm1D<Scalar>)?.rectifiesOutput = index + 1 < layers.count && foldedIntoPrevious[index + 1]
+            // In a chain each input gradient has one contributor, so it may be written unzeroed.
+            (layer as? any InputGradientWriting)?.writesInputGradient = writesInputGradients
         }
     }
+
+    /// Lets layers that can (`InputGradientWriting`) write their input gradient instead of adding
+    /// it to a zeroed buffer. Off only to compare the two paths.
+    public var writesInputGradients = true { didSet { updateFolding() } }
 
     /// Whether layer `index` runs inside the layer before it (see `foldsBatchNormReLU`).
     public func isFoldedIntoPrevious(_ index: Int) -> Bool { foldedIntoPrevious[index] }
@@ -177,11 +183,12 @@ public final class SequentialClassifier<Scalar: TensorScalar>: @unchecked Sendab
         for index in stride(from: layers.count - 1, through: 0, by: -1) where !foldedIntoPrevious[index] {
             let layerInput = index == 0 ? input : UnsafePointer(output(of: index - 1))
             var downstream: UnsafeMutablePointer<Scalar>?
+            let zeroed = !((layers[index] as? any InputGradientWriting)?.writesInputGradient ?? false)
             if index > 0 {
-                activationGradients[index - 1].resize(batch * shapes[index].elementCount, zeroed: true)
+                activationGradients[index - 1].resize(batch * shapes[index].elementCount, zeroed: zeroed)
                 downstream = activationGradients[index - 1].pointer
             } else if wantsInputGradient {
-                inputGradientBuffer.resize(batch * shapes[0].elementCount, zeroed: true)
+                inputGradientBuffer.resize(batch * shapes[0].elementCount, zeroed: zeroed)
                 downstream = inputGradientBuffer.pointer
             }
             let start = layerTimings == nil ? 0 : DispatchTime.now().uptimeNanoseconds

@@ -4,20 +4,22 @@ import Testing
 @testable import Layers
 @testable import Models
 
-/// `SequentialClassifier.foldsBatchNormReLU`: the cnn with each ReLU folded into the batch norm
-/// before it must give the same logits, importance map, parameter gradients, input gradient and
-/// running statistics as the cnn with separate ReLU layers — bit for bit, since the folded kernels
-/// do the same arithmetic in the same order.
+/// `SequentialClassifier.foldsBatchNormReLU` and `writesInputGradients`: the cnn with each ReLU
+/// folded into the batch norm before it, and with convolutions and batch norms writing their input
+/// gradients into unzeroed buffers, must give the same logits, importance map, parameter gradients,
+/// input gradient and running statistics as the cnn with separate ReLU layers adding into zeroed
+/// buffers — bit for bit, since the kernels do the same arithmetic in the same order.
 @Suite struct FoldingTests {
     struct Pass: Equatable {
         var logits: [Float], importance: [Float], gradients: [Float], inputGradient: [Float], state: [Float]
     }
 
-    static func pass(folded: Bool, training: Bool, threads: Int) throws -> Pass {
+    static func pass(folded: Bool, writes: Bool, training: Bool, threads: Int) throws -> Pass {
         let batch = 5, time = 37, channels = 2
         let model: SequentialClassifier<Float> = try ModelCatalog.make("cnn", inputChannels: channels, classCount: 2, length: time, pluginDirectories: [])
         model.initialize(seed: 3)
         model.foldsBatchNormReLU = folded
+        model.writesInputGradients = writes
         model.threads = threads
         defer { model.threads = 1 }
         var random = SeededRandom(seed: 5)
@@ -26,6 +28,10 @@ import Testing
         let input = (0..<(batch * time * channels)).map { _ in Float(random.uniform(-1, 1)) }
         let upstream = (0..<batch).map { _ in Float(random.uniform(-1, 1)) }
         return try input.withUnsafeBufferPointer { x in
+            // Garbage in every gradient buffer, which a written gradient must ignore.
+            _ = try model.forward(x.baseAddress!, batch: batch, time: time, training: false)
+            let garbage = [Float](repeating: .nan, count: batch)
+            _ = garbage.withUnsafeBufferPointer { model.backward(logitGradient: $0.baseAddress!, inputGradient: true) }
             let logits = try model.forward(x.baseAddress!, batch: batch, time: time, training: training)
             let logitValues = Array(UnsafeBufferPointer(start: logits, count: batch))
             let importance = model.importance.map { Array(UnsafeBufferPointer(start: $0, count: batch * time)) } ?? []
@@ -37,15 +43,18 @@ import Testing
     }
 
     @Test(arguments: [true, false], [1, 2])
-    func foldedReLUGivesTheSameBits(training: Bool, threads: Int) throws {
-        let folded = try Self.pass(folded: true, training: training, threads: threads)
-        let separate = try Self.pass(folded: false, training: training, threads: threads)
-        #expect(folded.logits == separate.logits, "logits")
-        #expect(folded.importance == separate.importance, "class activation map")
-        #expect(folded.gradients == separate.gradients, "parameter gradients")
-        #expect(folded.inputGradient == separate.inputGradient, "input gradient")
-        #expect(folded.state == separate.state, "running statistics after the forward")
-        #expect(folded.gradients.contains { $0 != 0 }, "the backward reached the parameters")
+    func foldedAndWrittenGiveTheSameBits(training: Bool, threads: Int) throws {
+        let separate = try Self.pass(folded: false, writes: false, training: training, threads: threads)
+        #expect(separate.gradients.contains { $0 != 0 } && !separate.inputGradient.contains { $0.isNaN }, "a clean reference")
+        for (folded, writes) in [(true, false), (false, true), (true, true)] {
+            let fast = try Self.pass(folded: folded, writes: writes, training: training, threads: threads)
+            let what = "folded \(folded), written \(writes)"
+            #expect(fast.logits == separate.logits, "logits, \(what)")
+            #expect(fast.importance == separate.importance, "class activation map, \(what)")
+            #expect(fast.gradients == separate.gradients, "parameter gradients, \(what)")
+            #expect(fast.inputGradient == separate.inputGradient, "input gradient, \(what)")
+            #expect(fast.state == separate.state, "running statistics after the forward, \(what)")
+        }
     }
 
     @Test func foldingFindsEveryBatchNormReLUPair() throws {
