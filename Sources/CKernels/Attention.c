@@ -173,7 +173,9 @@ int serieslens_attention_forward_f32(const float *query, long query_stride, cons
     transposeHead(key, key_stride, key_time, head_size, scale, scaledKeys, padded);
     for (long r0 = 0; r0 < query_time; r0 += TILE_ROWS) {
         long rows = query_time - r0 < TILE_ROWS ? query_time - r0 : TILE_ROWS;
-        float *p = weights + r0 * key_time;
+        // Without `weights` (evaluation) each block's P lives in the scratch the backward uses for
+        // ∂S, in L1, instead of being written out: 1 MB per (sample, head) at T = 500.
+        float *p = weights ? weights + r0 * key_time : scratch + head_size * padded;
         wideRows(rows, query + r0 * query_stride, query_stride, scaledKeys, padded, head_size, key_time, p, key_time);
         for (long r = 0; r < rows; r++) softmaxRow(p + r * key_time, key_time);
         narrowRows(nv, rows, p, key_time, value, value_stride, key_time, context + r0 * context_stride, context_stride, 0);

@@ -93,7 +93,7 @@ extension TensorScalar {
     @inlinable public static func fusedLSTMStepForward(_ step: LSTMStepOperands<Self>, batch: Int, hiddenSize: Int) -> Bool { false }
     // No fused kernel in general (Double): the attention core runs its separate products.
     @inlinable public static func fusedAttentionForward(
-        _ problem: AttentionHeadProblem<Self>, weights: UnsafeMutablePointer<Self>, context: UnsafeMutablePointer<Self>,
+        _ problem: AttentionHeadProblem<Self>, weights: UnsafeMutablePointer<Self>?, context: UnsafeMutablePointer<Self>,
         contextStride: Int, scratch: UnsafeMutablePointer<Self>
     ) -> Bool { false }
     @inlinable public static func fusedAttentionBackward(
@@ -137,7 +137,7 @@ extension Float {
     }
 
     @inlinable public static func fusedAttentionForward(
-        _ problem: AttentionHeadProblem<Float>, weights: UnsafeMutablePointer<Float>, context: UnsafeMutablePointer<Float>,
+        _ problem: AttentionHeadProblem<Float>, weights: UnsafeMutablePointer<Float>?, context: UnsafeMutablePointer<Float>,
         contextStride: Int, scratch: UnsafeMutablePointer<Float>
     ) -> Bool {
         guard serieslens_attention_supports_head_size(problem.headSize) != 0 else { return false }

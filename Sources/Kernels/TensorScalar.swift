@@ -127,7 +127,8 @@ where Self.SIMD16Storage: Sendable {
     static func supportsFusedAdditiveScores(width: Int) -> Bool
     /// Self-attention of one (sample, head), fused by blocks of query rows (`FusedAttention.swift`):
     /// false, having done nothing, when this type or head size has no fused kernel.
-    static func fusedAttentionForward(_ problem: AttentionHeadProblem<Self>, weights: UnsafeMutablePointer<Self>,
+    /// Without `weights` the kernel keeps no P (evaluation).
+    static func fusedAttentionForward(_ problem: AttentionHeadProblem<Self>, weights: UnsafeMutablePointer<Self>?,
                                       context: UnsafeMutablePointer<Self>, contextStride: Int, scratch: UnsafeMutablePointer<Self>) -> Bool
     static func fusedAttentionBackward(_ problem: AttentionHeadProblem<Self>, weights: UnsafePointer<Self>,
                                        contextGradient: UnsafePointer<Self>, contextGradientStride: Int,

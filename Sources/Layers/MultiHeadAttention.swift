@@ -32,8 +32,11 @@ public final class MultiHeadAttentionCore<Scalar: TensorScalar>: @unchecked Send
     public let modelSize: Int
     public let heads: Int
     public var headSize: Int { modelSize / heads }
-    /// (B, heads, Tq, Tk) attention weights of the last forward.
+    /// (B, heads, Tq, Tk) attention weights of the last forward that kept them.
     public let weights = Buffer<Scalar>()
+    /// Whether the last forward kept P (a backward after one that did not runs the forward again).
+    private var keptWeights = false
+    private var lastContext: UnsafeMutablePointer<Scalar>?
     // Per thread: (Tq, Tk) ∂L/∂P and ∂L/∂S of the current (b, h).
     private let weightGradients = [Buffer<Scalar>(), Buffer<Scalar>()]
     private let scoreGradients = [Buffer<Scalar>(), Buffer<Scalar>()]
@@ -56,12 +59,18 @@ public final class MultiHeadAttentionCore<Scalar: TensorScalar>: @unchecked Send
 
     private var scale: Scalar { 1 / Scalar(headSize).squareRoot() }
 
+    /// With `keepWeights` false (evaluation) the fused kernels keep each block of P in L1 only and
+    /// `weights` is not written: at T = 500 it is 1 MB per sample and head, written and never read.
     public func forward(
         query: StridedRows<Scalar>, key: StridedRows<Scalar>, value: StridedRows<Scalar>,
-        batch: Int, queryTime: Int, keyTime: Int, context: UnsafeMutablePointer<Scalar>
+        batch: Int, queryTime: Int, keyTime: Int, context: UnsafeMutablePointer<Scalar>, keepWeights: Bool = true
     ) {
         let d = headSize, block = queryTime * keyTime
-        weights.resize(batch * heads * block)
+        let fused = usesFusedKernels && Scalar.fusedAttentionScratchCount(keyTime: keyTime, headSize: d) > 0
+        let keeps = keepWeights || !fused
+        if keeps { weights.resize(batch * heads * block) }
+        keptWeights = keeps
+        lastContext = context
         prepareWorkspaces(keyTime: keyTime)
         // Samples are independent: split the batch over the threads (disjoint P and context rows).
         Parallelism.splitInHalves(batch) { samples, part in
@@ -70,7 +79,7 @@ public final class MultiHeadAttentionCore<Scalar: TensorScalar>: @unchecked Send
                 let p = weights.pointer + (b * heads + h) * block
                 if usesFusedKernels, Scalar.fusedAttentionForward(
                     headProblem(query: query, key: key, value: value, b: b, h: h, queryTime: queryTime, keyTime: keyTime),
-                    weights: p, context: context + b * queryTime * modelSize + h * d, contextStride: modelSize,
+                    weights: keeps ? p : nil, context: context + b * queryTime * modelSize + h * d, contextStride: modelSize,
                     scratch: fusedScratch[part].pointer) {
                     continue
                 }
@@ -98,6 +107,10 @@ public final class MultiHeadAttentionCore<Scalar: TensorScalar>: @unchecked Send
         batch: Int, queryTime: Int, keyTime: Int
     ) {
         let d = headSize, block = queryTime * keyTime
+        if !keptWeights, let context = lastContext {
+            // The same forward again, keeping P this time (it rewrites the context with the same bits).
+            forward(query: query, key: key, value: value, batch: batch, queryTime: queryTime, keyTime: keyTime, context: context)
+        }
         for buffer in weightGradients + scoreGradients { buffer.resize(block) }
         prepareWorkspaces(keyTime: keyTime)
         // A view with batch stride 0 (a learned query shared by the batch) accumulates over samples,

@@ -115,7 +115,8 @@ public final class TransformerEncoderLayer<Scalar: TensorScalar>: Layer, @unchec
         feedForwardSum.resize(rows * d)
         inputProjection.forward(input, shape: shape, batch: batch, output: packed.pointer, parameters: parameters, training: training)
         let (q, k, v) = views(packed.pointer, time: time)
-        core.forward(query: q, key: k, value: v, batch: batch, queryTime: time, keyTime: time, context: context.pointer)
+        core.forward(query: q, key: k, value: v, batch: batch, queryTime: time, keyTime: time, context: context.pointer,
+                     keepWeights: training)
         outputProjection.forward(context.pointer, shape: shape, batch: batch, output: attentionSum.pointer, parameters: parameters, training: training)
         Scalar.addScaled(input, scale: 1, into: attentionSum.pointer, count: rows * d)
         norm1.forward(attentionSum.pointer, shape: shape, batch: batch, output: normalized1.pointer, parameters: parameters, training: training)

@@ -89,9 +89,15 @@ import Testing
             let fused = TransformerEncoderLayer<Float>(name: "encoder", modelSize: modelSize, heads: heads, feedForwardSize: 2 * modelSize)
             let separate = TransformerEncoderLayer<Float>(name: "encoder", modelSize: modelSize, heads: heads, feedForwardSize: 2 * modelSize)
             separate.core.usesFusedKernels = false
-            Self.expectClose(try Self.run(fused, inputShape: shape, batch: batch, training: true),
-                             try Self.run(separate, inputShape: shape, batch: batch, training: true),
+            let keeping = try Self.run(fused, inputShape: shape, batch: batch, training: true)
+            Self.expectClose(keeping, try Self.run(separate, inputShape: shape, batch: batch, training: true),
                              tolerance: 2e-5, "D \(modelSize) heads \(heads) B \(batch) T \(time)")
+            // Evaluation keeps no attention weights; a backward after it runs the forward again.
+            let evaluation = try Self.run(fused, inputShape: shape, batch: batch, training: false)
+            let what = "evaluation D \(modelSize) heads \(heads) B \(batch) T \(time)"
+            #expect(evaluation.output == keeping.output, "\(what): output")
+            #expect(evaluation.inputGradient == keeping.inputGradient, "\(what): ∂input")
+            #expect(evaluation.parameterGradients == keeping.parameterGradients, "\(what): ∂parameters")
         }
     }
 }

@@ -69,7 +69,8 @@ void serieslens_tanh_f32(const float *input, float *output, long count);
 /// strides (column blocks of wider activations). `scratch` holds
 /// `serieslens_attention_scratch_floats(Tk, d)` floats.
 ///
-/// Forward: P = softmax(scale · Q Kᵀ) written to `weights` (Tq, Tk), context = P V (overwritten).
+/// Forward: P = softmax(scale · Q Kᵀ) written to `weights` (Tq, Tk), or kept only block by block
+/// when `weights` is NULL; context = P V (overwritten).
 int serieslens_attention_forward_f32(const float *query, long query_stride, const float *key, long key_stride,
                                      const float *value, long value_stride, long query_time, long key_time,
                                      long head_size, float scale, float *weights, float *context,
