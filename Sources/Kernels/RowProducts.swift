@@ -29,17 +29,18 @@ public enum RowProducts {
         Elementwise.accumulateRows(rows, count: count, width: width, rowStride: rowStride, into: accumulator) { weights[$0] }
     }
 
-    /// target[t] += weights[t]·vector for t in 0..<count; target row t at target + t·rowStride.
+    /// target[t] += weights[t]·vector for t in 0..<count (target[t] = weights[t]·vector, its old
+    /// contents ignored, with `accumulate` false); target row t at target + t·rowStride.
     @inlinable
     public static func addOuterProduct<Scalar: TensorScalar>(
         weights: UnsafePointer<Scalar>, vector: UnsafePointer<Scalar>, count: Int, width: Int, rowStride: Int,
-        into target: UnsafeMutablePointer<Scalar>
+        into target: UnsafeMutablePointer<Scalar>, accumulate: Bool = true
     ) {
         for t in 0..<count {
             let row = target + t * rowStride, weight = SIMD16<Scalar>(repeating: weights[t])
             Elementwise.forEachBlock(width) { offset, lanes in
-                Elementwise.store(Elementwise.load(row + offset, count: lanes).addingProduct(weight, Elementwise.load(vector + offset, count: lanes)),
-                                  row + offset, count: lanes)
+                let old = accumulate ? Elementwise.load(row + offset, count: lanes) : SIMD16<Scalar>()
+                Elementwise.store(old.addingProduct(weight, Elementwise.load(vector + offset, count: lanes)), row + offset, count: lanes)
             }
         }
     }

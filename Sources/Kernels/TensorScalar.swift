@@ -88,6 +88,9 @@ where Self.SIMD16Storage: Sendable {
         weights: UnsafePointer<Self>, rows: UnsafePointer<Self>, count: Int, width: Int, rowStride: Int, into accumulator: UnsafeMutablePointer<Self>)
     static func addOuterProduct(
         weights: UnsafePointer<Self>, vector: UnsafePointer<Self>, count: Int, width: Int, rowStride: Int, into target: UnsafeMutablePointer<Self>)
+    /// target[t] = weights[t]·vector (`addOuterProduct` that ignores the old contents).
+    static func outerProduct(
+        weights: UnsafePointer<Self>, vector: UnsafePointer<Self>, count: Int, width: Int, rowStride: Int, into target: UnsafeMutablePointer<Self>)
     static func tanhScoreBackward(
         scoreGradient: UnsafePointer<Self>, vector: UnsafePointer<Self>, squashed: UnsafePointer<Self>,
         count: Int, width: Int, into target: UnsafeMutablePointer<Self>)
@@ -326,6 +329,14 @@ extension TensorScalar {
     ) {
         KernelProfiler.measure(.rowProducts, work: count * width) {
             RowProducts.addOuterProduct(weights: weights, vector: vector, count: count, width: width, rowStride: rowStride, into: target)
+        }
+    }
+    @inlinable public static func outerProduct(
+        weights: UnsafePointer<Self>, vector: UnsafePointer<Self>, count: Int, width: Int, rowStride: Int, into target: UnsafeMutablePointer<Self>
+    ) {
+        KernelProfiler.measure(.rowProducts, work: count * width) {
+            RowProducts.addOuterProduct(weights: weights, vector: vector, count: count, width: width, rowStride: rowStride, into: target,
+                                        accumulate: false)
         }
     }
     @inlinable public static func tanhScoreBackward(

@@ -13,7 +13,7 @@ import Kernels
 ///   ∂L/∂α_{b,t} = ⟨g_b, h_{b,t}⟩,   ∂L/∂h_{b,t} += α_{b,t}·g_b  (the pooling path)
 ///   ∂L/∂e = softmax backward of ∂L/∂α, then back through the two Linear layers and tanh, which add
 ///   the scoring path's share into ∂L/∂h.
-public final class AdditiveAttention<Scalar: TensorScalar>: Layer, @unchecked Sendable {
+public final class AdditiveAttention<Scalar: TensorScalar>: Layer, InputGradientWriting, @unchecked Sendable {
     public let name: String
     public let inputFeatures: Int
     public let attentionSize: Int
@@ -34,6 +34,8 @@ public final class AdditiveAttention<Scalar: TensorScalar>: Layer, @unchecked Se
     /// Whether the scores come from one fused kernel (Float, A a multiple of 32) instead of the
     /// projection, a tanh pass and a dot pass; tests compare the two.
     public var usesFusedScores = true
+    /// The pooling path's share is written into ∂L/∂h (the scoring path's is added after it).
+    public var writesInputGradient = false
 
     public init(name: String, inputFeatures: Int, attentionSize: Int) {
         self.name = name
@@ -149,14 +151,18 @@ public final class AdditiveAttention<Scalar: TensorScalar>: Layer, @unchecked Se
         let squashed = UnsafePointer(hiddenScores.pointer), alpha = UnsafePointer(weights.pointer)
         let dAlpha = scoreGradient.pointer, dScore = logitGradient.pointer, dPreactivation = preactivationGradient.pointer
         let partials = scorerGradients.pointer, scorerWeight = UnsafePointer(scorer.weight(in: parameters))
+        let writes = writesInputGradient
         Parallelism.forBothHalves(batch) { samples, part in
             for b in samples {
                 let h = input + b * time * features, g = outputGradient + b * features
                 // ∂L/∂α_{b,t} = ⟨h_{b,t}, g_b⟩;  ∂L/∂h_{b,t} += α_{b,t}·g_b (the pooling path)
                 Scalar.rowDots(h, count: time, width: features, rowStride: features, vector: g, bias: 0, into: dAlpha + b * time)
-                if let inputGradient {
+                if let inputGradient, writes {
+                    Scalar.outerProduct(weights: alpha + b * time, vector: g, count: time, width: features, rowStride: features,
+                                        into: inputGradient + b * time * features)
+                } else if let inputGradient {
                     Scalar.addOuterProduct(weights: alpha + b * time, vector: g, count: time, width: features, rowStride: features,
-                                                    into: inputGradient + b * time * features)
+                                           into: inputGradient + b * time * features)
                 }
             }
             let rows = samples.lowerBound * time, count = samples.count * time

@@ -52,6 +52,15 @@ import Testing
                     #expect(abs(Double(target[t * stride + j]) - expected) < 1e-6, "addOuterProduct \(shape) (\(t), \(j))")
                 }
             }
+            // The writing form ignores NaN garbage inside the rows and leaves the padding alone.
+            var written = (0..<matrix.count).map { $0 % stride < width ? Float.nan : matrix[$0] }
+            Float.outerProduct(weights: weights, vector: vector, count: count, width: width, rowStride: stride, into: &written)
+            for t in 0..<count {
+                for j in 0..<stride {
+                    let expected = j < width ? Double(weights[t]) * Double(vector[j]) : element(t, j)
+                    #expect(abs(Double(written[t * stride + j]) - expected) < 1e-6, "outerProduct \(shape) (\(t), \(j))")
+                }
+            }
 
             if stride == width {
                 var gradient = [Float](repeating: .nan, count: count * width)

@@ -4,7 +4,7 @@ import Testing
 @testable import Layers
 @testable import Models
 
-/// `SequentialClassifier.foldsBatchNormReLU` and `writesInputGradients`: the cnn with each ReLU
+/// `SequentialClassifier.foldsBatchNormReLU` and `writesInputGradients`: a model with each ReLU
 /// folded into the batch norm before it, and with convolutions and batch norms writing their input
 /// gradients into unzeroed buffers, must give the same logits, importance map, parameter gradients,
 /// input gradient and running statistics as the cnn with separate ReLU layers adding into zeroed
@@ -14,9 +14,9 @@ import Testing
         var logits: [Float], importance: [Float], gradients: [Float], inputGradient: [Float], state: [Float]
     }
 
-    static func pass(folded: Bool, writes: Bool, training: Bool, threads: Int) throws -> Pass {
+    static func pass(_ name: String, folded: Bool, writes: Bool, training: Bool, threads: Int) throws -> Pass {
         let batch = 5, time = 37, channels = 2
-        let model: SequentialClassifier<Float> = try ModelCatalog.make("cnn", inputChannels: channels, classCount: 2, length: time, pluginDirectories: [])
+        let model: SequentialClassifier<Float> = try ModelCatalog.make(name, inputChannels: channels, classCount: 2, length: time, pluginDirectories: [])
         model.initialize(seed: 3)
         model.foldsBatchNormReLU = folded
         model.writesInputGradients = writes
@@ -42,13 +42,15 @@ import Testing
         }
     }
 
-    @Test(arguments: [true, false], [1, 2])
-    func foldedAndWrittenGiveTheSameBits(training: Bool, threads: Int) throws {
-        let separate = try Self.pass(folded: false, writes: false, training: training, threads: threads)
+    /// The cnn (folding, convolutions and batch norms writing) and the seed model (attention writing).
+    @Test(arguments: ["cnn", "bilstm-attention"], [(true, 1), (false, 1), (true, 2), (false, 2)])
+    func foldedAndWrittenGiveTheSameBits(model: String, mode: (training: Bool, threads: Int)) throws {
+        let (training, threads) = mode
+        let separate = try Self.pass(model, folded: false, writes: false, training: training, threads: threads)
         #expect(separate.gradients.contains { $0 != 0 } && !separate.inputGradient.contains { $0.isNaN }, "a clean reference")
         for (folded, writes) in [(true, false), (false, true), (true, true)] {
-            let fast = try Self.pass(folded: folded, writes: writes, training: training, threads: threads)
-            let what = "folded \(folded), written \(writes)"
+            let fast = try Self.pass(model, folded: folded, writes: writes, training: training, threads: threads)
+            let what = "\(model) folded \(folded), written \(writes), training \(training), threads \(threads)"
             #expect(fast.logits == separate.logits, "logits, \(what)")
             #expect(fast.importance == separate.importance, "class activation map, \(what)")
             #expect(fast.gradients == separate.gradients, "parameter gradients, \(what)")
