@@ -4,6 +4,9 @@
 
 #include <stdint.h>
 #include <string.h>
+#if defined(__AVX__)
+#include <immintrin.h>
+#endif
 
 // Eight lanes: one ymm register with AVX2; with AVX-512 still ymm, where these chains are bound by
 // latency rather than width. Without vector flags clang lowers them to pairs of xmm (and fma to
@@ -17,11 +20,17 @@ static inline f8 select8(i8 mask, f8 a, f8 b) { return (f8)((mask & (i8)a) | (~m
 static inline f8 load8(const float *p) { f8 v; memcpy(&v, p, sizeof v); return v; }
 static inline void store8(float *p, f8 v) { memcpy(p, &v, sizeof v); }
 
-// Compare-and-select rather than min/max: a NaN compares false both ways and passes through, so a
-// diverged model stays visibly NaN.
+// A NaN must pass through, so a diverged model stays visibly NaN. x86's max/min return their second
+// operand when either is NaN, so max(low, x) and min(high, x) keep it, in one instruction each (the
+// compare-and-select fallback takes six, in every exp, sigmoid and tanh of the cell and softmax).
 static inline f8 clamp8(f8 x, float low, float high) {
+#if defined(__AVX__)
+    f8 raised = (f8)_mm256_max_ps((__m256)SPLAT(low), (__m256)x);
+    return (f8)_mm256_min_ps((__m256)SPLAT(high), (__m256)raised);
+#else
     x = select8(x < SPLAT(low), SPLAT(low), x);
     return select8(x > SPLAT(high), SPLAT(high), x);
+#endif
 }
 
 // e^x = 2^n·e^r with n = round(x·log2 e), |r| ≤ ln2/2; returns 2^n in *scale and e^r − 1 (accurate
