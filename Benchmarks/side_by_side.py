@@ -258,9 +258,10 @@ def main():
     print()
     summary = Table(md, ["model", "T", "SeriesLens s/epoch", "PyTorch s/epoch", "speed-up (PyTorch/SeriesLens)",
                          "SeriesLens infer/s", "PyTorch infer/s", "speed-up (SeriesLens/PyTorch)",
-                         "SeriesLens peak", "PyTorch peak"],
-                    [16, 5, 18, 15, 29, 18, 15, 29, 15, 12])
-    print(("Medians over the rounds (peak memory: the largest of the rounds); "
+                         "SeriesLens peak", "PyTorch peak", "per-round training speed-ups", "per-round inference speed-ups"],
+                    [16, 5, 18, 15, 29, 18, 15, 29, 15, 12, 28, 28])
+    print(("Medians over the rounds (peak memory: the largest of the rounds; the speed-ups are ratios of "
+           "the medians, the per-round columns the range and median of each round's own ratio); "
            f"SeriesLens: {', '.join(sorted(frameworks)) or DASH}:\n") if md else
           f"# medians over the rounds (peak memory: the largest of the rounds); SeriesLens: {', '.join(sorted(frameworks)) or DASH}")
     summary.header()
@@ -275,8 +276,18 @@ def main():
                 return max(values) if values else None
             sl_s, pt_s = med(0, "secondsPerEpoch"), med(1, "secondsPerEpoch")
             sl_i, pt_i = med(0, "inferenceSeriesPerSecond"), med(1, "inferenceSeriesPerSecond")
+            def per_round(numerator_side, denominator_side, field):
+                ratios = []
+                for pair in pairs:
+                    top, bottom = number(pair[numerator_side].get(field)), number(pair[denominator_side].get(field))
+                    if top is not None and bottom:
+                        ratios.append(top / bottom)
+                if not ratios:
+                    return DASH
+                return f"{min(ratios):.2f}–{max(ratios):.2f}× (median {median(ratios):.2f}×)"
             summary.row([model, str(length), fmt_seconds(sl_s), fmt_seconds(pt_s), fmt_ratio(pt_s, sl_s),
-                         fmt_rate(sl_i), fmt_rate(pt_i), fmt_ratio(sl_i, pt_i), fmt_memory(peak(0)), fmt_memory(peak(1))])
+                         fmt_rate(sl_i), fmt_rate(pt_i), fmt_ratio(sl_i, pt_i), fmt_memory(peak(0)), fmt_memory(peak(1)),
+                         per_round(1, 0, "secondsPerEpoch"), per_round(0, 1, "inferenceSeriesPerSecond")])
     if mismatches:
         print()
         for m in mismatches:
