@@ -86,36 +86,51 @@ public enum SmallGEMM {
         rowInitial: UnsafePointer<Float>?, leading: LeadingProduct?, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         let wideColumns = n - n % 16
-        var row = 0
-        while row < m {
-            let rows = min(6, m - row)
-            let aRows = a + row * lda, cRows = c + row * ldc
-            let leadingRows = leading?.rows(from: row)
-            // A remainder of up to four rows (m = 32: 5 × 6 + 2) takes the 4-row tile: eight multiply-
-            // adds per step of k instead of the six-row tile's twelve, four of them on duplicates.
-            if rows <= 4 {
-                var column = 0
-                while column < wideColumns {
-                    tile16x4(rows: rows, k: k, a: aRows, lda: lda, b: b + column, ldb: ldb,
-                             initial: rowInitial.map { $0 + column }, leading: leadingRows?.columns(from: column), c: cRows + column, ldc: ldc)
-                    column += 16
-                }
-                if column < n {
-                    multiplyRowsNarrow(rows: rows, from: column, n: n, k: k, a: aRows, lda: lda, b: b, ldb: ldb,
-                                       rowInitial: rowInitial, leading: leadingRows, c: cRows, ldc: ldc)
-                }
-                row += 6
-                continue
-            }
+        // A convolution's sliding windows (overlapping rows, lda < k) against a B that does not fit
+        // in L1 (192×64 windows of weights) go in blocks of rows whose A fits in L1, column tiles
+        // outer inside a block: each 16-column panel of B is read from L1 by all the block's row
+        // tiles, where row tiles outer read all of B from L2 for every six rows (cnn's products, one
+        // thread: median of 9 alternated runs 74 → 78 GFLOP/s). For ordinary rows (posenc's
+        // projections, m = B·T) the same blocking measured slower (56–70 → 42–62 GFLOP/s), so they
+        // keep rows outer.
+        // Tiles start at multiples of 6 either way, so each element is summed by the same tile in
+        // the same order: the bits do not change.
+        let stride = MemoryLayout<Float>.stride
+        let blocks = lda < k && stride * k * n > 24 * 1024
+        // Otherwise a block is one row tile: rows outer, as before.
+        let blockRows = blocks ? max(6, 12 * 1024 / (stride * max(lda, 1)) / 6 * 6) : 6
+        var blockStart = 0
+        while blockStart < m {
+            let blockEnd = min(m, blockStart + blockRows)
             var column = 0
             while column < wideColumns {
-                tile16(rows: rows, k: k, a: aRows, lda: lda, b: b + column, ldb: ldb,
-                       initial: rowInitial.map { $0 + column }, leading: leadingRows?.columns(from: column), c: cRows + column, ldc: ldc)
+                var row = blockStart
+                while row < blockEnd {
+                    let rows = min(6, m - row)
+                    let aRows = a + row * lda, cRows = c + row * ldc
+                    let leadingColumns = leading?.rows(from: row).columns(from: column)
+                    // A remainder of up to four rows (m = 32: 5 × 6 + 2) takes the 4-row tile: eight multiply-
+                    // adds per step of k instead of the six-row tile's twelve, four of them on duplicates.
+                    if rows <= 4 {
+                        tile16x4(rows: rows, k: k, a: aRows, lda: lda, b: b + column, ldb: ldb,
+                                 initial: rowInitial.map { $0 + column }, leading: leadingColumns, c: cRows + column, ldc: ldc)
+                    } else {
+                        tile16(rows: rows, k: k, a: aRows, lda: lda, b: b + column, ldb: ldb,
+                               initial: rowInitial.map { $0 + column }, leading: leadingColumns, c: cRows + column, ldc: ldc)
+                    }
+                    row += 6
+                }
                 column += 16
             }
-            multiplyRowsNarrow(rows: rows, from: column, n: n, k: k, a: aRows, lda: lda, b: b, ldb: ldb,
-                               rowInitial: rowInitial, leading: leadingRows, c: cRows, ldc: ldc)
-            row += 6
+            if wideColumns < n {
+                var row = blockStart
+                while row < blockEnd {
+                    multiplyRowsNarrow(rows: min(6, m - row), from: wideColumns, n: n, k: k, a: a + row * lda, lda: lda, b: b, ldb: ldb,
+                                       rowInitial: rowInitial, leading: leading?.rows(from: row), c: c + row * ldc, ldc: ldc)
+                    row += 6
+                }
+            }
+            blockStart = blockEnd
         }
     }
 

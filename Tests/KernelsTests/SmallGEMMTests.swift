@@ -7,7 +7,7 @@ import Testing
 @Suite struct SmallGEMMTests {
     @Test func matchesDoubleReferenceOverEdgeShapes() {
         var random = SeededRandom(seed: 7)
-        for m in [0, 1, 2, 4, 5, 6, 7, 10, 12, 13, 32] {
+        for m in [0, 1, 2, 4, 5, 6, 7, 10, 12, 13, 32, 61] {
             for n in [0, 1, 7, 8, 9, 15, 16, 17, 24, 31, 32, 128] {
                 for k in [0, 1, 3, 32, 128] {
                     let padding = 3
