@@ -203,11 +203,75 @@ public enum SmallGEMM {
         c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         let chunk = chunkDepth(k: k, lda: lda, ldb: ldb)
+        guard streams(k: k, lda: lda, ldb: ldb) && m > 6 else {
+            var start = 0
+            while start < k {
+                let depth = min(chunk, k - start)
+                transposedChunk(m: m, n: n, k: depth, a: a + start * lda, lda: lda, b: b + start * ldb, ldb: ldb, c: c, ldc: ldc)
+                start += depth
+            }
+            return
+        }
+        let panels = UnsafeMutablePointer<Float>.allocate(capacity: (m + 5) / 6 * 6 * chunk)
+        defer { panels.deallocate() }
         var start = 0
         while start < k {
             let depth = min(chunk, k - start)
-            transposedChunk(m: m, n: n, k: depth, a: a + start * lda, lda: lda, b: b + start * ldb, ldb: ldb, c: c, ldc: ldc)
+            packTransposedPanels(m: m, k: depth, a: a + start * lda, lda: lda, into: panels)
+            transposedPackedChunk(m: m, n: n, k: depth, panels: panels, b: b + start * ldb, ldb: ldb, c: c, ldc: ldc)
             start += depth
+        }
+    }
+
+    /// Rows per chunk when the operands stream from L3 or memory (see `chunkDepth`).
+    static let streamingChunk = 256
+
+    /// Columns of A (k × m, rows lda apart) copied into panels of 6: panel p holds columns 6p ..< 6p + 6
+    /// as k consecutive groups of 6 (a last, narrower panel leaves its spare slots unwritten, which
+    /// `tileRows` never reads).
+    static func packTransposedPanels(m: Int, k: Int, a: UnsafePointer<Float>, lda: Int, into panels: UnsafeMutablePointer<Float>) {
+        let fullPanels = m / 6
+        for inner in 0..<k {
+            let row = a + inner * lda
+            var panel = panels + inner * 6
+            for index in 0..<fullPanels {
+                let source = row + 6 * index
+                (panel[0], panel[1], panel[2], panel[3], panel[4], panel[5]) = (source[0], source[1], source[2], source[3], source[4], source[5])
+                panel += 6 * k
+            }
+            for column in (6 * fullPanels)..<m { panel[column - 6 * fullPanels] = row[column] }
+        }
+    }
+
+    /// `transposedChunk` from packed panels of A, column panels of B outer: a (k × 16) panel of B
+    /// (16 KiB at 256 rows) stays in L1 while the 6-column panels of A stream past it from L2 in
+    /// order. Read in place, every tile re-read a line of A per row of the chunk (256 lines of a
+    /// 128 KiB chunk for an LSTM's ∂W_hh), which held the product to the L2's bandwidth. Each sum
+    /// runs over k in the same order, so the bits are those of `transposedChunk`.
+    @inline(never)
+    static func transposedPackedChunk(
+        m: Int, n: Int, k: Int, panels: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        let wideColumns = n - n % 16
+        let vectorColumns = n - n % 8
+        var column = 0
+        while column < n {
+            var row = 0
+            while row < m {
+                let rows = min(6, m - row)
+                let panel = panels + row * k, cRows = c + row * ldc
+                if column < wideColumns {
+                    tile16(rows: rows, k: k, a: panel, lda: 1, aStep: 6, b: b + column, ldb: ldb, initial: nil, c: cRows + column, ldc: ldc)
+                } else if column < vectorColumns {
+                    tile8(rows: rows, k: k, a: panel, lda: 1, aStep: 6, b: b + column, ldb: ldb, initial: nil, c: cRows + column, ldc: ldc)
+                } else {
+                    scalarColumns(rows: rows, columns: column..<n, k: k, a: panel, lda: 1, aStep: 6, b: b, ldb: ldb,
+                                  initial: nil, c: cRows, ldc: ldc)
+                }
+                row += 6
+            }
+            column += column < wideColumns ? 16 : (column < vectorColumns ? 8 : n - column)
         }
     }
 
@@ -218,10 +282,13 @@ public enum SmallGEMM {
     /// Larger operands streamed from L3 or memory (an LSTM's B·T rows, 8–10 MiB) keep chunks of 256
     /// rows, which the smaller chunks did not beat.
     static func chunkDepth(k: Int, lda: Int, ldb: Int) -> Int {
-        let rowBytes = MemoryLayout<Float>.stride * (lda + ldb)
-        guard k * rowBytes <= 2 * 1024 * 1024 else { return 256 }
-        return max(8, 24 * 1024 / rowBytes)
+        streams(k: k, lda: lda, ldb: ldb) ? streamingChunk : max(8, 24 * 1024 / rowBytes(lda: lda, ldb: ldb))
     }
+
+    /// Whether an Aᵀ·B sum's operands exceed the 2 MiB that `chunkDepth` walks in L1-sized chunks.
+    static func streams(k: Int, lda: Int, ldb: Int) -> Bool { k * rowBytes(lda: lda, ldb: ldb) > 2 * 1024 * 1024 }
+
+    private static func rowBytes(lda: Int, ldb: Int) -> Int { MemoryLayout<Float>.stride * (lda + ldb) }
 
     @inline(never)
     static func transposedChunk(

@@ -110,6 +110,50 @@ import Testing
         }
     }
 
+    /// Operands past 2 MiB (an LSTM's ∂W_hh over B·T rows) go through packed panels of A: the same
+    /// sums in the same order as the in-place chunks, so the same bits, and right against Double.
+    @Test func packedPanelsMatchInPlaceChunksAndDoubleReference() {
+        var random = SeededRandom(seed: 11)
+        for (m, n, k) in [(7, 9, 1), (13, 37, 100), (128, 32, 256), (61, 17, 255), (12, 8, 3)] {
+            let lda = m + 2, ldb = n + 1, ldc = n + 3
+            let a = (0..<(k * lda)).map { _ in Float(random.uniform(-1, 1)) }
+            let b = (0..<(k * ldb)).map { _ in Float(random.uniform(-1, 1)) }
+            let start = (0..<(m * ldc)).map { _ in Float(random.uniform(-1, 1)) }
+            var packed = start, inPlace = start
+            var panels = [Float](repeating: .nan, count: (m + 5) / 6 * 6 * k)
+            panels.withUnsafeMutableBufferPointer { SmallGEMM.packTransposedPanels(m: m, k: k, a: a, lda: lda, into: $0.baseAddress!) }
+            packed.withUnsafeMutableBufferPointer { c in
+                SmallGEMM.transposedPackedChunk(m: m, n: n, k: k, panels: panels, b: b, ldb: ldb, c: c.baseAddress!, ldc: ldc)
+            }
+            inPlace.withUnsafeMutableBufferPointer { c in
+                SmallGEMM.transposedChunk(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c.baseAddress!, ldc: ldc)
+            }
+            #expect(packed == inPlace, "m=\(m) n=\(n) k=\(k): packed panels differ from the in-place chunk")
+        }
+        // Each half of k (the sum splits at 2048 rows) past 2 MiB of A and B rows, so it streams.
+        for (m, n, k) in [(13, 37, 22_000), (128, 32, 8_400), (7, 9, 80_000)] {
+            let lda = m + 2, ldb = n + 1, ldc = n + 3
+            #expect(SmallGEMM.streams(k: k / 2, lda: lda, ldb: ldb), "m=\(m) n=\(n) k=\(k) must stream")
+            let a = (0..<(k * lda)).map { _ in Float(random.uniform(-1, 1)) }
+            let b = (0..<(k * ldb)).map { _ in Float(random.uniform(-1, 1)) }
+            var fast = [Float](repeating: 0.5, count: m * ldc)
+            fast.withUnsafeMutableBufferPointer { c in
+                SmallGEMM.multiplyAddTransposedA(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c.baseAddress!, ldc: ldc)
+            }
+            var worst = 0.0
+            for row in 0..<m {
+                for column in 0..<ldc {
+                    var expected = 0.5
+                    if column < n { for inner in 0..<k { expected += Double(a[inner * lda + row]) * Double(b[inner * ldb + column]) } }
+                    worst = max(worst, abs(Double(fast[row * ldc + column]) - expected))
+                }
+            }
+            // Sums of k products of magnitude ≤ 1, |sum| ≈ √k / 3: Float rounding stays far below 5e-7·k,
+            // while a wrong or missing term is off by ~0.3 or more.
+            #expect(worst <= 5e-7 * Double(k), "m=\(m) n=\(n) k=\(k): max error \(worst)")
+        }
+    }
+
     @Test func floatAndDoubleRouteThroughTheProtocol() {
         let a: [Float] = [1, 2, 3, 4], b: [Float] = [5, 6, 7, 8]
         var c: [Float] = [1, 1, 1, 1]
