@@ -120,7 +120,7 @@ import Testing
             let b = (0..<(k * ldb)).map { _ in Float(random.uniform(-1, 1)) }
             let start = (0..<(m * ldc)).map { _ in Float(random.uniform(-1, 1)) }
             var packed = start, inPlace = start
-            var panels = [Float](repeating: .nan, count: (m + 5) / 6 * 6 * k)
+            var panels = [Float](repeating: .nan, count: (m + 5) / 6 * SmallGEMM.panelStride(k: k))
             panels.withUnsafeMutableBufferPointer { SmallGEMM.packTransposedPanels(m: m, k: k, a: a, lda: lda, into: $0.baseAddress!) }
             packed.withUnsafeMutableBufferPointer { c in
                 SmallGEMM.transposedPackedChunk(m: m, n: n, k: k, panels: panels, b: b, ldb: ldb, c: c.baseAddress!, ldc: ldc)
