@@ -33,27 +33,40 @@ static inline f8 clamp8(f8 x, float low, float high) {
 #endif
 }
 
-// e^x = 2^n·e^r with n = round(x·log2 e), |r| ≤ ln2/2; returns 2^n in *scale and e^r − 1 (accurate
-// relative to itself, so that e^x − 1 keeps full precision near 0). x is clamped to [−87.33, 88]:
-// 2^n stays a normal number.
-static inline f8 exponentParts(f8 x, f8 *scale) {
-    f8 clamped = clamp8(x, -87.33f, 88.0f);
-    const f8 magic = SPLAT(12582912.0f);  // 1.5·2^23: adding it rounds to an integer in the low bits
-    f8 t = fma8(clamped, SPLAT(1.44269504f), magic);
-    f8 n = t - magic;
-    // Cody–Waite split of ln 2 so r is exact to ~2^-32.
+// e^x = 2^n·e^r with n = round(x·log2 e), |r| ≤ ln2/2, in stages (`exponentParts` runs them in
+// a row; the LSTM step runs each stage over a whole tile's vectors before the next, the same
+// operations in another order). x is clamped to [−87.33, 88]: 2^n stays a normal number.
+static inline f8 exponentClamp(f8 x) { return clamp8(x, -87.33f, 88.0f); }
+
+// n + 1.5·2^23: adding the magic constant rounds x·log2 e to an integer in the low bits.
+static inline f8 exponentRounded(f8 clamped) { return fma8(clamped, SPLAT(1.44269504f), SPLAT(12582912.0f)); }
+
+// r = x − n·ln 2, with a Cody–Waite split of ln 2 so r is exact to ~2^-32.
+static inline f8 exponentRemainder(f8 clamped, f8 rounded) {
+    f8 n = rounded - SPLAT(12582912.0f);
     f8 r = fma8(n, SPLAT(-0.693145751953125f), clamped);
-    r = fma8(n, SPLAT(-1.428606765330187045e-06f), r);
-    // e^r − 1 = r + r²(1/2 + r/6) + r⁴(1/24 + r/120 + r²/720), degree-6 Taylor (truncation ≤ 1.2e-7
-    // relative on |r| ≤ 0.347), in Estrin's form: the dependent chain is 3 FMAs deep, not 6; the
-    // cell's throughput is bound by how long its chains keep the scheduler full.
+    return fma8(n, SPLAT(-1.428606765330187045e-06f), r);
+}
+
+// Returns e^r − 1 (accurate relative to itself, so that e^x − 1 keeps full precision near 0) and
+// 2^n in *scale. e^r − 1 = r + r²(1/2 + r/6) + r⁴(1/24 + r/120 + r²/720), degree-6 Taylor (truncation
+// ≤ 1.2e-7 relative on |r| ≤ 0.347), in Estrin's form: the dependent chain is 3 FMAs deep, not 6;
+// the cell's throughput is bound by how long its chains keep the scheduler full.
+static inline f8 exponentExpm1(f8 r, f8 rounded, f8 *scale) {
     f8 r2 = r * r;
     f8 low = fma8(r, SPLAT(1.0f / 6), SPLAT(0.5f));
     f8 high = fma8(r2, SPLAT(1.0f / 720), fma8(r, SPLAT(1.0f / 120), SPLAT(1.0f / 24)));
     f8 r4 = r2 * r2;
-    *scale = (f8)(((i8)t << 23) + (i8){0x3F800000, 0x3F800000, 0x3F800000, 0x3F800000,
-                                       0x3F800000, 0x3F800000, 0x3F800000, 0x3F800000});
+    *scale = (f8)(((i8)rounded << 23) + (i8){0x3F800000, 0x3F800000, 0x3F800000, 0x3F800000,
+                                             0x3F800000, 0x3F800000, 0x3F800000, 0x3F800000});
     return fma8(r4, high, fma8(r2, low, r));
+}
+
+// e^x − 1 relative to itself, and 2^n in *scale (see the stages above).
+static inline f8 exponentParts(f8 x, f8 *scale) {
+    f8 clamped = exponentClamp(x);
+    f8 rounded = exponentRounded(clamped);
+    return exponentExpm1(exponentRemainder(clamped, rounded), rounded, scale);
 }
 
 static inline f8 exp8(f8 x) {
@@ -62,19 +75,27 @@ static inline f8 exp8(f8 x) {
     return fma8(expm1, scale, scale);
 }
 
+// σ(x) from the parts of e^{−x}.
+static inline f8 sigmoidFromParts(f8 expm1, f8 scale) { return SPLAT(1.0f) / (SPLAT(1.0f) + fma8(expm1, scale, scale)); }
+
 static inline f8 sigmoid8(f8 x) {
     f8 scale;
     f8 expm1 = exponentParts(-x, &scale);
-    return SPLAT(1.0f) / (SPLAT(1.0f) + fma8(expm1, scale, scale));
+    return sigmoidFromParts(expm1, scale);
 }
 
-// tanh x = (e^{2x} − 1) / (e^{2x} + 1) with e^{2x} − 1 = 2^n(e^r − 1) + (2^n − 1): exact at n = 0,
-// so small |x| keeps its relative precision without a separate series branch.
+// tanh x = (e^{2x} − 1) / (e^{2x} + 1) from the parts of e^{2x}, with e^{2x} − 1 = 2^n(e^r − 1) +
+// (2^n − 1): exact at n = 0, so small |x| keeps its relative precision without a separate series
+// branch.
+static inline f8 tanhFromParts(f8 expm1, f8 scale) {
+    f8 numerator = fma8(expm1, scale, scale - SPLAT(1.0f));
+    return numerator / (numerator + SPLAT(2.0f));
+}
+
 static inline f8 tanh8(f8 x) {
     f8 scale;
     f8 expm1 = exponentParts(x + x, &scale);
-    f8 numerator = fma8(expm1, scale, scale - SPLAT(1.0f));
-    return numerator / (numerator + SPLAT(2.0f));
+    return tanhFromParts(expm1, scale);
 }
 
 // The last count < 8 values of a row, through a zero-padded lane buffer.
