@@ -10,18 +10,7 @@
 
 // Rows of a tile: ROWS × 4 gates accumulators of 8 units (8 or 12 of the 16 ymm registers).
 enum { MAX_TILE_ROWS = 3 };
-
-// The parts of e^{x[v]} for v < COUNT (≤ 4·MAX_TILE_ROWS), stage by stage over all vectors: each
-// stage offers COUNT independent operations to the out-of-order core, where one vector's whole
-// chain at a time filled its FP scheduler with dependent operations. The same operations as
-// `exponentParts`, so the same bits.
-ALWAYS_INLINE void exponentPartsInLockstep(const long COUNT, const f8 *x, f8 *expm1, f8 *scale) {
-    f8 clamped[4 * MAX_TILE_ROWS], rounded[4 * MAX_TILE_ROWS], remainder[4 * MAX_TILE_ROWS];
-    for (long v = 0; v < COUNT; v++) clamped[v] = exponentClamp(x[v]);
-    for (long v = 0; v < COUNT; v++) rounded[v] = exponentRounded(clamped[v]);
-    for (long v = 0; v < COUNT; v++) remainder[v] = exponentRemainder(clamped[v], rounded[v]);
-    for (long v = 0; v < COUNT; v++) expm1[v] = exponentExpm1(remainder[v], rounded[v], &scale[v]);
-}
+_Static_assert(4 * MAX_TILE_ROWS <= LOCKSTEP_MAX, "a tile's gates must fit one lockstep");
 
 // acc[r][g] += Σ_k a[r·depth + k] · bt[k·4h + g·h + j0 + ·] for k < depth, in k order: one operand of
 // the gate sum (x_t·W_ihᵀ with depth C, or h_{t−1}·W_hhᵀ with depth H).
@@ -53,7 +42,7 @@ ALWAYS_INLINE void stepTile(const long ROWS, long row, long j0, const float *inp
     addGateProducts(ROWS, input + row * channels, channels, input_weight_t, h, j0, acc);
     addGateProducts(ROWS, previous_hidden + row * h, h, hidden_weight_t, h, j0, acc);
     // σ(i), σ(f), tanh(g), σ(o) of every row in lockstep: e^{−x} for the sigmoids, e^{2x} for tanh.
-    f8 exponents[4 * MAX_TILE_ROWS], expm1[4 * MAX_TILE_ROWS], scale[4 * MAX_TILE_ROWS];
+    f8 exponents[LOCKSTEP_MAX], expm1[LOCKSTEP_MAX], scale[LOCKSTEP_MAX];
     for (long r = 0; r < ROWS; r++) {
         for (long g = 0; g < 4; g++) exponents[4 * r + g] = g == 2 ? acc[r][g] + acc[r][g] : -acc[r][g];
     }

@@ -69,6 +69,21 @@ static inline f8 exponentParts(f8 x, f8 *scale) {
     return exponentExpm1(exponentRemainder(clamped, rounded), rounded, scale);
 }
 
+// The parts of e^{x[v]} for v < count (≤ LOCKSTEP_MAX), stage by stage over all vectors: each
+// stage offers `count` independent operations to the out-of-order core, where one vector's whole
+// chain at a time filled its FP scheduler with dependent operations (the LSTM step's cell and
+// additive attention's tanh run their tiles this way). The same operations as `exponentParts`, so
+// the same bits; `count` is a constant at every call, so the stages unroll.
+enum { LOCKSTEP_MAX = 12 };
+static inline __attribute__((always_inline)) void exponentPartsInLockstep(const long count, const f8 *x, f8 *expm1,
+                                                                           f8 *scale) {
+    f8 clamped[LOCKSTEP_MAX], rounded[LOCKSTEP_MAX], remainder[LOCKSTEP_MAX];
+    for (long v = 0; v < count; v++) clamped[v] = exponentClamp(x[v]);
+    for (long v = 0; v < count; v++) rounded[v] = exponentRounded(clamped[v]);
+    for (long v = 0; v < count; v++) remainder[v] = exponentRemainder(clamped[v], rounded[v]);
+    for (long v = 0; v < count; v++) expm1[v] = exponentExpm1(remainder[v], rounded[v], &scale[v]);
+}
+
 static inline f8 exp8(f8 x) {
     f8 scale;
     f8 expm1 = exponentParts(x, &scale);
