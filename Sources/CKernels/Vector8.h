@@ -147,7 +147,19 @@ static inline void softmaxRow(float *row, long count) {
     }
     for (index = full; index < count; index++) if (row[index] > maximum) maximum = row[index];
     f8 shift = SPLAT(maximum), total = SPLAT(0.0f);
-    for (index = 0; index < full; index += 8) {
+    // Four vectors' exponentials in lockstep: 0.40 against 0.52 ns per element one at a time (rows
+    // of 500, minima of 300 alternations), the same operations and sums in the same order.
+    for (index = 0; index + 32 <= full; index += 32) {
+        f8 shifted[4], expm1[4], scale[4];
+        for (int v = 0; v < 4; v++) shifted[v] = load8(row + index + 8 * v) - shift;
+        exponentPartsInLockstep(4, shifted, expm1, scale);
+        for (int v = 0; v < 4; v++) {
+            f8 e = fma8(expm1[v], scale[v], scale[v]);
+            total += e;
+            store8(row + index + 8 * v, e);
+        }
+    }
+    for (; index < full; index += 8) {
         f8 e = exp8(load8(row + index) - shift);
         total += e;
         store8(row + index, e);
