@@ -131,6 +131,19 @@ public enum Elementwise {
         }
     }
 
+    /// target row r = source row r for r < rows, `width` values each; rows `sourceRowStride` and
+    /// `targetRowStride` apart (the LSTM's time-major states into columns of its (B, T, D·H) output).
+    @inlinable
+    public static func copyRows<Scalar: TensorScalar>(
+        from source: UnsafePointer<Scalar>, sourceRowStride: Int, rows: Int, width: Int,
+        into target: UnsafeMutablePointer<Scalar>, targetRowStride: Int
+    ) {
+        for row in 0..<rows {
+            let from = source + row * sourceRowStride, to = target + row * targetRowStride
+            forEachBlock(width) { offset, lanes in store(load(from + offset, count: lanes), to + offset, count: lanes) }
+        }
+    }
+
     /// sums[j] += Σ_i matrix[i, j] for a rows×columns row-major matrix (bias gradients).
     @inlinable
     public static func addColumnSums<Scalar: TensorScalar>(

@@ -36,7 +36,7 @@ public enum KernelProfiler {
         case activationBackward = "activations backward"
         case softmax = "softmax"
         case softmaxBackward = "softmax backward"
-        case rowsAndColumns = "row/column sums and broadcasts"
+        case rowsAndColumns = "row/column sums, broadcasts and copies"
         case vector = "vector sum, dot, axpy"
         case normalization = "layer/batch norm"
         case normalizationBackward = "layer/batch norm backward"

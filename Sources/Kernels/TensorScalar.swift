@@ -54,6 +54,8 @@ where Self.SIMD16Storage: Sendable {
     static func dot(_ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>, count: Int) -> Self
     static func addScaled(_ x: UnsafePointer<Self>, scale: Self, into y: UnsafeMutablePointer<Self>, count: Int)
     static func addColumnSums(of matrix: UnsafePointer<Self>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Self>)
+    static func copyRows(from source: UnsafePointer<Self>, sourceRowStride: Int, rows: Int, width: Int,
+                         into target: UnsafeMutablePointer<Self>, targetRowStride: Int)
     static func addRowVector(_ vector: UnsafePointer<Self>, to matrix: UnsafeMutablePointer<Self>, rows: Int, columns: Int)
     static func softmaxRows(_ matrix: UnsafeMutablePointer<Self>, rows: Int, columns: Int)
     static func softmaxBackwardRows(probabilities: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>, addingInto inputGradient: UnsafeMutablePointer<Self>, rows: Int, columns: Int)
@@ -223,6 +225,12 @@ extension TensorScalar {
     }
     @inlinable public static func addScaled(_ x: UnsafePointer<Self>, scale: Self, into y: UnsafeMutablePointer<Self>, count: Int) {
         KernelProfiler.measure(.vector, work: count) { Elementwise.addScaled(x, scale: scale, into: y, count: count) }
+    }
+    @inlinable public static func copyRows(from source: UnsafePointer<Self>, sourceRowStride: Int, rows: Int, width: Int,
+                                           into target: UnsafeMutablePointer<Self>, targetRowStride: Int) {
+        KernelProfiler.measure(.rowsAndColumns, work: rows * width) {
+            Elementwise.copyRows(from: source, sourceRowStride: sourceRowStride, rows: rows, width: width, into: target, targetRowStride: targetRowStride)
+        }
     }
     @inlinable public static func addColumnSums(of matrix: UnsafePointer<Self>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Self>) {
         KernelProfiler.measure(.rowsAndColumns, work: rows * columns) { Elementwise.addColumnSums(of: matrix, rows: rows, columns: columns, into: sums) }

@@ -183,12 +183,14 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
                     hidden: work.hidden.pointer + (t + 1) * slab, batch: batch, hiddenSize: hidden)
             }
             guard let output else { return }
-            // (T, B, H) time-major states → columns direction·H..<(direction+1)·H of (B, T, D·H).
+            // (T, B, H) time-major states → columns direction·H..<(direction+1)·H of (B, T, D·H), one
+            // step's rows per call. It costs ~0.4 ms per direction at T = 500, B = 32 whichever way it
+            // is done (row by row; stored by the step kernel itself, measured the same): writing 2 MiB
+            // of rows 125 KiB apart is bound by memory.
+            let states = work.hidden.pointer
             for t in 0..<time {
-                for b in 0..<batch {
-                    copyScalars(from: work.hidden.pointer + (t + 1) * slab + b * hidden,
-                                to: output + (b * time + t) * outputWidth + direction * hidden, count: hidden)
-                }
+                Scalar.copyRows(from: states + (t + 1) * slab, sourceRowStride: hidden, rows: batch, width: hidden,
+                                into: output + t * outputWidth + direction * hidden, targetRowStride: time * outputWidth)
             }
         }
     }
@@ -216,11 +218,10 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
             // product adds; the fused step reads it in place from the (B, T, D·H) gradient instead.
             let copyUpstreamGradient = {
                 work.hiddenGradient.resize(time * slab)
+                let slabs = work.hiddenGradient.pointer
                 for t in 0..<time {
-                    for b in 0..<batch {
-                        copyScalars(from: outputGradient + (b * time + t) * outputWidth + direction * hidden,
-                                    to: work.hiddenGradient.pointer + t * slab + b * hidden, count: hidden)
-                    }
+                    Scalar.copyRows(from: outputGradient + t * outputWidth + direction * hidden, sourceRowStride: time * outputWidth,
+                                    rows: batch, width: hidden, into: slabs + t * slab, targetRowStride: hidden)
                 }
             }
             var fused = usesFusedStep
@@ -302,12 +303,17 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
         Scalar.transpose(weight, sourceRowStride: columns, rows: rows, columns: columns, scale: 1, into: target)
     }
 
-    /// (B, T, F) → (T, B, F).
+    /// (B, T, F) → (T, B, F): for one feature a matrix transpose (row by row, 16000 copies of one
+    /// value took 0.09 ms on the caller's thread before the directions split), else one sample's
+    /// rows per call.
     private func transpose(_ source: UnsafePointer<Scalar>, batch: Int, time: Int, features: Int, into target: UnsafeMutablePointer<Scalar>) {
+        if features == 1 {
+            Scalar.transpose(source, sourceRowStride: time, rows: batch, columns: time, scale: 1, into: target)
+            return
+        }
         for b in 0..<batch {
-            for t in 0..<time {
-                copyScalars(from: source + (b * time + t) * features, to: target + (t * batch + b) * features, count: features)
-            }
+            Scalar.copyRows(from: source + b * time * features, sourceRowStride: features, rows: time, width: features,
+                            into: target + b * features, targetRowStride: batch * features)
         }
     }
 

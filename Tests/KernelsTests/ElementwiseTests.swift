@@ -82,6 +82,30 @@ import Testing
         }
     }
 
+    /// Strided row copies over edge widths: each row's values land exactly, nothing between rows
+    /// (target stride > width) is touched, against an element-by-element reference.
+    @Test func copyRowsOverEdgeShapes() {
+        var random = SeededRandom(seed: 11)
+        for width in Self.edgeSizes where width <= 100 {
+            for rows in [0, 1, 3, 32] {
+                let sourceStride = width + 5, targetStride = 2 * width + 3
+                let source = (0..<(rows * sourceStride)).map { _ in Float(random.uniform(-1, 1)) }
+                var target = [Float](repeating: -9, count: rows * targetStride + 1)
+                var expected = target
+                for row in 0..<rows {
+                    for column in 0..<width { expected[row * targetStride + column] = source[row * sourceStride + column] }
+                }
+                source.withUnsafeBufferPointer { from in
+                    target.withUnsafeMutableBufferPointer { to in
+                        Float.copyRows(from: from.baseAddress!, sourceRowStride: sourceStride, rows: rows, width: width,
+                                       into: to.baseAddress!, targetRowStride: targetStride)
+                    }
+                }
+                #expect(target.map(\.bitPattern) == expected.map(\.bitPattern), "rows \(rows) width \(width)")
+            }
+        }
+    }
+
     @Test func flushToZeroCanBeEnabled() {
         FloatingPointEnvironment.enableFlushToZero()
         #expect(FloatingPointEnvironment.flushToZeroEnabled)
