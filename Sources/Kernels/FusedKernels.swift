@@ -69,11 +69,17 @@ public struct LSTMStepGradientOperands<Scalar: TensorScalar> {
     public var previousCell: UnsafePointer<Scalar>, tanhCell: UnsafePointer<Scalar>, cellGradient: UnsafeMutablePointer<Scalar>
     public var gateSums: UnsafeMutablePointer<Scalar>?, scalarInput: UnsafePointer<Scalar>?
     public var scalarInputWeightGradient: UnsafeMutablePointer<Scalar>?
+    /// The gates, upstream rows, c_{t−1} and tanh(c_t) of a step processed later, to prefetch.
+    public var ahead: (gates: UnsafePointer<Scalar>, upstream: UnsafePointer<Scalar>, previousCell: UnsafePointer<Scalar>,
+                       tanhCell: UnsafePointer<Scalar>)?
 
     public init(gates: UnsafeMutablePointer<Scalar>, laterGateGradient: UnsafePointer<Scalar>?, hiddenWeight: UnsafePointer<Scalar>,
                 upstream: UnsafePointer<Scalar>, upstreamStride: Int, previousCell: UnsafePointer<Scalar>, tanhCell: UnsafePointer<Scalar>,
                 cellGradient: UnsafeMutablePointer<Scalar>, gateSums: UnsafeMutablePointer<Scalar>?, scalarInput: UnsafePointer<Scalar>?,
-                scalarInputWeightGradient: UnsafeMutablePointer<Scalar>?) {
+                scalarInputWeightGradient: UnsafeMutablePointer<Scalar>?,
+                ahead: (gates: UnsafePointer<Scalar>, upstream: UnsafePointer<Scalar>, previousCell: UnsafePointer<Scalar>,
+                        tanhCell: UnsafePointer<Scalar>)? = nil) {
+        self.ahead = ahead
         self.gates = gates; self.laterGateGradient = laterGateGradient; self.hiddenWeight = hiddenWeight
         self.upstream = upstream; self.upstreamStride = upstreamStride
         self.previousCell = previousCell; self.tanhCell = tanhCell; self.cellGradient = cellGradient
@@ -123,7 +129,8 @@ extension Float {
         return KernelProfiler.measure(.lstmStepBackward, work: productFLOPs) {
             serieslens_lstm_step_backward_f32(
                 step.gates, step.laterGateGradient, step.hiddenWeight, step.upstream, step.upstreamStride, step.previousCell, step.tanhCell,
-                step.cellGradient, batch, hiddenSize, step.gateSums, step.scalarInput, step.scalarInputWeightGradient) != 0
+                step.cellGradient, batch, hiddenSize, step.gateSums, step.scalarInput, step.scalarInputWeightGradient,
+                step.ahead?.gates, step.ahead?.upstream, step.ahead?.previousCell, step.ahead?.tanhCell) != 0
         }
     }
 

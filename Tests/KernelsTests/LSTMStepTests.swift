@@ -98,7 +98,11 @@ import Testing
                                     previousCell: previousCell.withUnsafeBufferPointer { $0.baseAddress! },
                                     tanhCell: tanhCell.withUnsafeBufferPointer { $0.baseAddress! }, cellGradient: dc.baseAddress!,
                                     gateSums: withSums ? s.baseAddress! : nil, scalarInput: withSums ? scalarInput.withUnsafeBufferPointer { $0.baseAddress! } : nil,
-                                    scalarInputWeightGradient: withSums ? w.baseAddress! : nil),
+                                    scalarInputWeightGradient: withSums ? w.baseAddress! : nil,
+                                    // A later step's operands are only prefetched: any valid rows, no effect on the bits.
+                                    ahead: hasLater ? (gates: l.baseAddress!, upstream: upstream.withUnsafeBufferPointer { $0.baseAddress! },
+                                                       previousCell: previousCell.withUnsafeBufferPointer { $0.baseAddress! },
+                                                       tanhCell: tanhCell.withUnsafeBufferPointer { $0.baseAddress! }) : nil),
                                 batch: batch, hiddenSize: hidden)
                         }
                     } }

@@ -40,11 +40,14 @@ int serieslens_lstm_step_forward_f32(const float *input, long channels, const fl
 /// cell backward in place on `gates`, with the same operations in the same order as
 /// `SmallGEMM.multiplyAdd` into the upstream slab followed by `serieslens_lstm_cell_backward_f32`.
 /// `hidden_weight` is W_hh (4·hidden, hidden); `upstream` row r is at upstream + r·upstream_stride
-/// (it may be read in place from a (B, T, D·H) gradient); the other arguments are the cell's.
+/// (it may be read in place from a (B, T, D·H) gradient); the other arguments are the cell's. The
+/// `ahead_` operands (all NULL, or those of a step processed later) are only prefetched into L2.
 int serieslens_lstm_step_backward_f32(float *gates, const float *later_gate_gradient, const float *hidden_weight,
                                       const float *upstream, long upstream_stride, const float *previous_cell,
                                       const float *tanh_cell, float *cell_gradient, long batch, long hidden_size,
-                                      float *gate_sums, const float *scalar_input, float *scalar_input_weight_gradient);
+                                      float *gate_sums, const float *scalar_input, float *scalar_input_weight_gradient,
+                                      const float *ahead_gates, const float *ahead_upstream, const float *ahead_previous_cell,
+                                      const float *ahead_tanh_cell);
 
 /// Additive attention's scores over `rows` rows of `features` values: scores[r] = w₂·tanh(W₁x_r + b₁)
 /// + b₂, with `weight_t` = W₁ᵀ (features, width), `bias` b₁ (width), `scorer` w₂ (width). The
