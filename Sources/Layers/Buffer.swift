@@ -1,4 +1,7 @@
 import Kernels
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A grow-only, manually managed block of scalars. Layers keep their workspaces in these so that a
 /// training loop allocates nothing after the first batch of the largest shape.
@@ -22,10 +25,28 @@ public final class Buffer<Scalar: TensorScalar>: @unchecked Sendable {
     /// ran 10–30 % slower on misaligned operands (C benchmark at offsets 0 and 16).
     public static var alignment: Int { 64 }
 
-    /// Zero-filled storage for `count` scalars at a multiple of `alignment` bytes.
+    /// Blocks of at least this many bytes are made of whole transparent huge pages.
+    public static var hugePageBytes: Int { 2 * 1024 * 1024 }
+
+    /// Zero-filled storage for `count` scalars at a multiple of `alignment` bytes. Blocks of 2 MiB
+    /// or more are rounded up to whole 2 MiB pages, aligned to them and advised as huge pages
+    /// (this kernel serves transparent huge pages only on request, "madvise" mode): a training step
+    /// streams tens of MiB of workspace (an LSTM's gates are 8 MiB per direction at the seed shape)
+    /// and with 4 KiB pages most of its accesses also missed the TLB. Measured in-process against
+    /// the same model on 4 KiB pages, alternating blocks of steps: training steps 2–3 % faster for
+    /// bilstm-attention and cnn, unchanged for the others. Where the advice is refused the block
+    /// keeps small pages.
     private static func allocateAligned(_ count: Int) -> UnsafeMutableBufferPointer<Scalar> {
-        let byteCount = count * MemoryLayout<Scalar>.stride
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: alignment)
+        var byteCount = count * MemoryLayout<Scalar>.stride
+        var blockAlignment = alignment
+        if byteCount >= hugePageBytes {
+            byteCount = (byteCount + hugePageBytes - 1) / hugePageBytes * hugePageBytes
+            blockAlignment = hugePageBytes
+        }
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: blockAlignment)
+        #if canImport(Glibc)
+        if blockAlignment == hugePageBytes { _ = madvise(raw, byteCount, MADV_HUGEPAGE) }
+        #endif
         // Raw memset: generic element-wise initialisation is not specialised here and costs 10×.
         raw.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
         return UnsafeMutableBufferPointer(start: raw.bindMemory(to: Scalar.self, capacity: count), count: count)

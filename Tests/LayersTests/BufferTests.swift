@@ -15,6 +15,23 @@ struct BufferTests {
         #expect(floats.storage.allSatisfy { $0 == 0 } && doubles.storage.allSatisfy { $0 == 0 })
     }
 
+    /// Blocks of 2 MiB and more sit on 2 MiB boundaries (whole huge pages), zeroed, and growing
+    /// into that size keeps the contents.
+    @Test func largeBlocksStartOnHugePageBoundaries() {
+        let floatsPerHugePage = Buffer<Float>.hugePageBytes / MemoryLayout<Float>.stride
+        for count in [floatsPerHugePage, floatsPerHugePage + 1, 3 * floatsPerHugePage - 7] {
+            let buffer = Buffer<Float>(count: count)
+            #expect(Int(bitPattern: UnsafeRawPointer(buffer.pointer)) % Buffer<Float>.hugePageBytes == 0, "count \(count)")
+            #expect(buffer.storage.count == count && buffer.storage.allSatisfy { $0 == 0 })
+        }
+        let growing = Buffer<Float>(count: 1000)
+        for index in 0..<1000 { growing.storage[index] = Float(index) }
+        growing.resize(floatsPerHugePage + 5)
+        #expect(Int(bitPattern: UnsafeRawPointer(growing.pointer)) % Buffer<Float>.hugePageBytes == 0)
+        #expect(Array(growing.storage[0..<1000]) == (0..<1000).map(Float.init))
+        #expect(growing.storage[1000..<(floatsPerHugePage + 5)].allSatisfy { $0 == 0 })
+    }
+
     @Test func growingKeepsContentsAlignmentAndZeroFill() {
         let buffer = Buffer<Float>(count: 5)
         for index in 0..<5 { buffer.storage[index] = Float(index + 1) }
