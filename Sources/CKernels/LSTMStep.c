@@ -242,3 +242,46 @@ int serieslens_lstm_step_backward_f32(float *gates, const float *later_gate_grad
     }
     return 1;
 }
+
+// ∂W_hh (4h × h) += Σ_b ∂gates[b]ᵀ·h_prev[b] for one step, while the step's ∂gates are in cache:
+// 6 × 16 register tiles (12 accumulators), rows of ∂W_hh broadcast from each row of ∂gates.
+enum { WEIGHT_GRADIENT_ROWS = 6 };
+ALWAYS_INLINE void weightGradientTile(const long ROWS, long i0, long j0, const float *gate_gradient,
+                                      const float *previous_hidden, float *weight_gradient, long batch, long h) {
+    f8 acc[WEIGHT_GRADIENT_ROWS][2];
+    for (long r = 0; r < ROWS; r++) {
+        for (long u = 0; u < 2; u++) acc[r][u] = load8(weight_gradient + (i0 + r) * h + j0 + 8 * u);
+    }
+    for (long b = 0; b < batch; b++) {
+        f8 x0 = load8(previous_hidden + b * h + j0), x1 = load8(previous_hidden + b * h + j0 + 8);
+        for (long r = 0; r < ROWS; r++) {
+            f8 g = SPLAT(gate_gradient[b * 4 * h + i0 + r]);
+            acc[r][0] = fma8(g, x0, acc[r][0]);
+            acc[r][1] = fma8(g, x1, acc[r][1]);
+        }
+    }
+    for (long r = 0; r < ROWS; r++) {
+        for (long u = 0; u < 2; u++) store8(weight_gradient + (i0 + r) * h + j0 + 8 * u, acc[r][u]);
+    }
+}
+
+int serieslens_lstm_add_hidden_weight_gradient_f32(const float *gate_gradient, const float *previous_hidden,
+                                                   float *weight_gradient, long batch, long hidden_size) {
+    long h = hidden_size, rows = 4 * h;
+    if (h <= 0 || h % 16 != 0) return 0;
+    for (long j0 = 0; j0 < h; j0 += 16) {
+        long i0 = 0;
+        for (; i0 + WEIGHT_GRADIENT_ROWS <= rows; i0 += WEIGHT_GRADIENT_ROWS) {
+            weightGradientTile(WEIGHT_GRADIENT_ROWS, i0, j0, gate_gradient, previous_hidden, weight_gradient, batch, h);
+        }
+        switch (rows - i0) {
+        case 5: weightGradientTile(5, i0, j0, gate_gradient, previous_hidden, weight_gradient, batch, h); break;
+        case 4: weightGradientTile(4, i0, j0, gate_gradient, previous_hidden, weight_gradient, batch, h); break;
+        case 3: weightGradientTile(3, i0, j0, gate_gradient, previous_hidden, weight_gradient, batch, h); break;
+        case 2: weightGradientTile(2, i0, j0, gate_gradient, previous_hidden, weight_gradient, batch, h); break;
+        case 1: weightGradientTile(1, i0, j0, gate_gradient, previous_hidden, weight_gradient, batch, h); break;
+        default: break;
+        }
+    }
+    return 1;
+}

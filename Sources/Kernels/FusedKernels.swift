@@ -95,6 +95,10 @@ extension TensorScalar {
     ) -> Bool { false }
     @inlinable public static func supportsFusedAdditiveScores(width: Int) -> Bool { false }
     @inlinable public static func fusedLSTMStepBackward(_ step: LSTMStepGradientOperands<Self>, batch: Int, hiddenSize: Int) -> Bool { false }
+    @inlinable public static func lstmAddHiddenWeightGradient(
+        gateGradient: UnsafePointer<Self>, previousHidden: UnsafePointer<Self>, into weightGradient: UnsafeMutablePointer<Self>,
+        batch: Int, hiddenSize: Int
+    ) -> Bool { false }
     // No fused step in general (Double): the LSTM runs its product and then its cell.
     @inlinable public static func fusedLSTMStepForward(_ step: LSTMStepOperands<Self>, batch: Int, hiddenSize: Int) -> Bool { false }
     // No fused kernel in general (Double): the attention core runs its separate products.
@@ -131,6 +135,16 @@ extension Float {
                 step.gates, step.laterGateGradient, step.hiddenWeight, step.upstream, step.upstreamStride, step.previousCell, step.tanhCell,
                 step.cellGradient, batch, hiddenSize, step.gateSums, step.scalarInput, step.scalarInputWeightGradient,
                 step.ahead?.gates, step.ahead?.upstream, step.ahead?.previousCell, step.ahead?.tanhCell) != 0
+        }
+    }
+
+    @inlinable public static func lstmAddHiddenWeightGradient(
+        gateGradient: UnsafePointer<Float>, previousHidden: UnsafePointer<Float>, into weightGradient: UnsafeMutablePointer<Float>,
+        batch: Int, hiddenSize: Int
+    ) -> Bool {
+        guard hiddenSize > 0 && hiddenSize % 16 == 0 else { return false }
+        return KernelProfiler.measure(.smallGEMMTransposedA, work: 2 * batch * 4 * hiddenSize * hiddenSize) {
+            serieslens_lstm_add_hidden_weight_gradient_f32(gateGradient, previousHidden, weightGradient, batch, hiddenSize) != 0
         }
     }
 

@@ -122,6 +122,11 @@ where Self.SIMD16Storage: Sendable {
     /// The backward of a whole LSTM step, recurrent product and cell (`FusedKernels.swift`): false,
     /// having done nothing, when this type or hidden size has no fused kernel.
     static func fusedLSTMStepBackward(_ step: LSTMStepGradientOperands<Self>, batch: Int, hiddenSize: Int) -> Bool
+    /// One step's share of an LSTM's ∂W_hh += ∂gatesᵀ·h_{t−1} (`FusedKernels.swift`): false, having
+    /// done nothing, when this type or hidden size has no kernel.
+    static func lstmAddHiddenWeightGradient(
+        gateGradient: UnsafePointer<Self>, previousHidden: UnsafePointer<Self>, into weightGradient: UnsafeMutablePointer<Self>,
+        batch: Int, hiddenSize: Int) -> Bool
     /// Additive attention's scores e = w₂·tanh(W₁x + b₁) + b₂ over many rows in one pass
     /// (`FusedKernels.swift`), keeping tanh(…) when `squashed` is given; false, having done
     /// nothing, when this type or width has no fused kernel (`supportsFusedAdditiveScores`).

@@ -138,4 +138,40 @@ import Testing
                              tanhCell: UnsafeMutablePointer<Double>.allocate(capacity: 1), hidden: UnsafeMutablePointer<Double>.allocate(capacity: 1)),
             batch: 1, hiddenSize: 8), "Double runs the separate kernels")
     }
+
+    /// One group of steps' ∂W_hh += ∂gatesᵀ·h_{t−1} (CKernels/LSTMStep.c) sums each entry over the
+    /// rows in order from the old value, as the register-blocked Aᵀ·B does: the same bits, and within
+    /// rounding of a Double reference. Row counts around the 6-row tiles; H without a kernel declines.
+    @Test(arguments: [16, 32, 48, 64])
+    func hiddenWeightGradientMatchesAᵀBAndDouble(hidden: Int) {
+        var random = SeededRandom(seed: UInt64(300 + hidden))
+        let width = 4 * hidden
+        for rows in [0, 1, 5, 7, 32, 128] {
+            let gateGradient = (0..<(rows * width)).map { _ in Float(random.uniform(-1, 1)) }
+            let previousHidden = (0..<(rows * hidden)).map { _ in Float(random.uniform(-1, 1)) }
+            let start = (0..<(width * hidden)).map { _ in Float(random.uniform(-1, 1)) }
+            var expected = start
+            Float.smallMultiplyAddTransposedA(m: width, n: hidden, k: rows, a: gateGradient, lda: width, b: previousHidden, ldb: hidden,
+                                              c: &expected, ldc: hidden)
+            var result = start
+            let handled = result.withUnsafeMutableBufferPointer { r in
+                Float.lstmAddHiddenWeightGradient(gateGradient: gateGradient, previousHidden: previousHidden, into: r.baseAddress!,
+                                                  batch: rows, hiddenSize: hidden)
+            }
+            #expect(handled)
+            #expect(result.map(\.bitPattern) == expected.map(\.bitPattern), "H \(hidden) rows \(rows)")
+            var worst = 0.0
+            for i in 0..<width {
+                for j in 0..<hidden {
+                    var sum = Double(start[i * hidden + j])
+                    for r in 0..<rows { sum += Double(gateGradient[r * width + i]) * Double(previousHidden[r * hidden + j]) }
+                    worst = max(worst, abs(Double(result[i * hidden + j]) - sum))
+                }
+            }
+            #expect(worst <= 1e-5 * Double(max(rows, 1)), "H \(hidden) rows \(rows): worst error \(worst)")
+        }
+        var untouched: [Float] = [1, 2]
+        #expect(!Float.lstmAddHiddenWeightGradient(gateGradient: [0], previousHidden: [0], into: &untouched, batch: 1, hiddenSize: 8))
+        #expect(untouched == [1, 2])
+    }
 }
