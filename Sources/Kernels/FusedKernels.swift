@@ -144,7 +144,8 @@ extension Float {
     ) -> Bool {
         guard hiddenSize > 0 && hiddenSize % 16 == 0 else { return false }
         return KernelProfiler.measure(.smallGEMMTransposedA, work: 2 * batch * 4 * hiddenSize * hiddenSize) {
-            serieslens_lstm_add_hidden_weight_gradient_f32(gateGradient, previousHidden, weightGradient, batch, hiddenSize) != 0
+            serieslens_add_transposed_product_f32(gateGradient, 4 * hiddenSize, previousHidden, hiddenSize, weightGradient, hiddenSize,
+                                                  4 * hiddenSize, hiddenSize, batch) != 0
         }
     }
 

@@ -49,10 +49,11 @@ int serieslens_lstm_step_backward_f32(float *gates, const float *later_gate_grad
                                       const float *ahead_gates, const float *ahead_upstream, const float *ahead_previous_cell,
                                       const float *ahead_tanh_cell);
 
-/// ∂W_hh (4·hidden, hidden) += gate_gradient (batch, 4·hidden)ᵀ · previous_hidden (batch, hidden): one
-/// step's share of the recurrent weight gradient (hidden_size a multiple of 16, else returns 0).
-int serieslens_lstm_add_hidden_weight_gradient_f32(const float *gate_gradient, const float *previous_hidden,
-                                                   float *weight_gradient, long batch, long hidden_size);
+/// c (m, n) += aᵀ·b with a (k, m) and b (k, n), rows lda, ldb and ldc apart: each entry summed over
+/// the k rows in order from its old value (the bits of `SmallGEMM.multiplyAddTransposedA` below its
+/// split depth). For operands in cache; n a multiple of 16, else returns 0 having done nothing.
+int serieslens_add_transposed_product_f32(const float *a, long lda, const float *b, long ldb, float *c, long ldc,
+                                          long m, long n, long k);
 
 /// Additive attention's scores over `rows` rows of `features` values: scores[r] = w₂·tanh(W₁x_r + b₁)
 /// + b₂, with `weight_t` = W₁ᵀ (features, width), `bias` b₁ (width), `scorer` w₂ (width). The
