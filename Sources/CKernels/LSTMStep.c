@@ -164,34 +164,22 @@ ALWAYS_INLINE void backwardTile(const long ROWS, long row, long j0, float *gates
 // The step's gates, written by the forward long before, come from L3 or memory. A tile reads its
 // rows' four gates in 32-byte pieces at 128-byte steps, which the hardware prefetchers do not
 // follow (with 64-byte aligned rows, half the lines missed in each unit block); so the rows two
-// tiles ahead are requested while this one computes.
+// tiles ahead are requested into L1 while this one computes (`intoL1`). The rows of a step
+// processed soon after go into L2, a tile's worth per tile: with its operands in L2 a backward step
+// takes 3.75 µs, from memory 7–9 µs (C benchmark), and the prefetchers stop at every 4 KiB page.
 static void prefetchRows(long first, long count, long batch, const float *gates, const float *upstream,
-                         long upstream_stride, const float *previous_cell, const float *tanh_cell, long h) {
+                         long upstream_stride, const float *previous_cell, const float *tanh_cell, long h, int intoL1) {
     long end = first + count < batch ? first + count : batch;
+#define PREFETCH(p) (intoL1 ? __builtin_prefetch((p), 0, 3) : __builtin_prefetch((p), 0, 2))
     for (long r = first; r < end; r++) {
-        for (long offset = 0; offset < 4 * h; offset += 16) __builtin_prefetch(gates + r * 4 * h + offset, 0, 3);
+        for (long offset = 0; offset < 4 * h; offset += 16) PREFETCH(gates + r * 4 * h + offset);
         for (long offset = 0; offset < h; offset += 16) {
-            __builtin_prefetch(upstream + r * upstream_stride + offset, 0, 3);
-            __builtin_prefetch(previous_cell + r * h + offset, 0, 3);
-            __builtin_prefetch(tanh_cell + r * h + offset, 0, 3);
+            PREFETCH(upstream + r * upstream_stride + offset);
+            PREFETCH(previous_cell + r * h + offset);
+            PREFETCH(tanh_cell + r * h + offset);
         }
     }
-}
-
-// A step processed soon after (two ahead measured best): its rows, spread over this step's row
-// tiles, requested into L2. The gates, from memory, held the step to about twice its time with
-// them in L2 (C benchmark: 7–9 against 3.75 µs), and the prefetchers stop at every 4 KiB page.
-static void prefetchStepRows(long first, long count, long batch, const float *gates, const float *upstream,
-                             long upstream_stride, const float *previous_cell, const float *tanh_cell, long h) {
-    long end = first + count < batch ? first + count : batch;
-    for (long r = first; r < end; r++) {
-        for (long offset = 0; offset < 4 * h; offset += 16) __builtin_prefetch(gates + r * 4 * h + offset, 0, 2);
-        for (long offset = 0; offset < h; offset += 16) {
-            __builtin_prefetch(upstream + r * upstream_stride + offset, 0, 2);
-            __builtin_prefetch(previous_cell + r * h + offset, 0, 2);
-            __builtin_prefetch(tanh_cell + r * h + offset, 0, 2);
-        }
-    }
+#undef PREFETCH
 }
 
 int serieslens_lstm_step_backward_f32(float *gates, const float *later_gate_gradient, const float *hidden_weight,
@@ -208,13 +196,13 @@ int serieslens_lstm_step_backward_f32(float *gates, const float *later_gate_grad
     f8 sums[blocks][4][BACKWARD_UNITS], weighted[blocks][4][BACKWARD_UNITS];
     memset(sums, 0, sizeof sums);
     memset(weighted, 0, sizeof weighted);
-    prefetchRows(0, 2 * BACKWARD_ROWS, batch, gates, upstream, upstream_stride, previous_cell, tanh_cell, h);
+    prefetchRows(0, 2 * BACKWARD_ROWS, batch, gates, upstream, upstream_stride, previous_cell, tanh_cell, h, 1);
     for (long row = 0; row < batch; row += BACKWARD_ROWS) {
         long rows = batch - row < BACKWARD_ROWS ? batch - row : BACKWARD_ROWS;
-        prefetchRows(row + 2 * BACKWARD_ROWS, BACKWARD_ROWS, batch, gates, upstream, upstream_stride, previous_cell, tanh_cell, h);
+        prefetchRows(row + 2 * BACKWARD_ROWS, BACKWARD_ROWS, batch, gates, upstream, upstream_stride, previous_cell, tanh_cell, h, 1);
         if (ahead_gates) {
-            prefetchStepRows(row, BACKWARD_ROWS, batch, ahead_gates, ahead_upstream, upstream_stride, ahead_previous_cell,
-                             ahead_tanh_cell, h);
+            prefetchRows(row, BACKWARD_ROWS, batch, ahead_gates, ahead_upstream, upstream_stride, ahead_previous_cell,
+                         ahead_tanh_cell, h, 0);
         }
         for (long block = 0; block < blocks; block++) {
             long j0 = block * 8 * BACKWARD_UNITS;
