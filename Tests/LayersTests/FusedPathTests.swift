@@ -79,6 +79,16 @@ import Testing
             #expect(a.output.map(\.bitPattern) == b.output.map(\.bitPattern), "H \(hidden) B \(batch) T \(time) C \(channels): output")
             #expect(a.inputGradient.map(\.bitPattern) == b.inputGradient.map(\.bitPattern), "H \(hidden) B \(batch): ∂input")
             #expect(a.parameterGradients.map(\.bitPattern) == b.parameterGradients.map(\.bitPattern), "H \(hidden) B \(batch): ∂parameters")
+            // Evaluation keeps only the last h and c (two slabs in turn) and a backward after it runs
+            // the forward again keeping every step: the same bits either way, on both paths.
+            for (layer, path) in [(fused, "fused"), (separate, "separate")] {
+                let evaluation = try Self.run(layer, inputShape: shape, batch: batch, training: false)
+                let training = path == "fused" ? a : b
+                let what = "evaluation, \(path), H \(hidden) B \(batch) T \(time) C \(channels)"
+                #expect(evaluation.output.map(\.bitPattern) == training.output.map(\.bitPattern), "\(what): output")
+                #expect(evaluation.inputGradient.map(\.bitPattern) == training.inputGradient.map(\.bitPattern), "\(what): ∂input")
+                #expect(evaluation.parameterGradients.map(\.bitPattern) == training.parameterGradients.map(\.bitPattern), "\(what): ∂parameters")
+            }
         }
     }
 
