@@ -54,8 +54,10 @@ ALWAYS_INLINE void stepTile(const long ROWS, long row, long j0, const float *inp
             gate[r][g] = g == 2 ? tanhFromParts(expm1[v], scale[v]) : sigmoidFromParts(expm1[v], scale[v]);
         }
         long at = (row + r) * h + j0;
-        float *gateRow = gates + (row + r) * width + j0;
-        for (long g = 0; g < 4; g++) store8(gateRow + g * h, gate[r][g]);
+        if (gates) {
+            float *gateRow = gates + (row + r) * width + j0;
+            for (long g = 0; g < 4; g++) store8(gateRow + g * h, gate[r][g]);
+        }
         cells[r] = fma8(gate[r][0], gate[r][2], gate[r][1] * load8(previous_cell + at));
         twiceCells[r] = cells[r] + cells[r];
     }
@@ -65,7 +67,7 @@ ALWAYS_INLINE void stepTile(const long ROWS, long row, long j0, const float *inp
         long at = (row + r) * h + j0;
         f8 squashed = tanhFromParts(expm1[r], scale[r]);
         store8(cell + at, cells[r]);
-        store8(tanh_cell + at, squashed);
+        if (tanh_cell) store8(tanh_cell + at, squashed);
         store8(hidden + at, gate[r][3] * squashed);
     }
 }
@@ -78,9 +80,11 @@ ALWAYS_INLINE void stepTile(const long ROWS, long row, long j0, const float *inp
 static void prefetchOutputRows(long first, long batch, long j0, float *gates, float *cell, float *tanh_cell,
                                float *hidden, long h) {
     for (long r = first; r < first + MAX_TILE_ROWS && r < batch; r++) {
-        for (long g = 0; g < 4; g++) __builtin_prefetch(gates + r * 4 * h + g * h + j0, 1, 3);
+        if (gates) {
+            for (long g = 0; g < 4; g++) __builtin_prefetch(gates + r * 4 * h + g * h + j0, 1, 3);
+        }
         __builtin_prefetch(cell + r * h + j0, 1, 3);
-        __builtin_prefetch(tanh_cell + r * h + j0, 1, 3);
+        if (tanh_cell) __builtin_prefetch(tanh_cell + r * h + j0, 1, 3);
         __builtin_prefetch(hidden + r * h + j0, 1, 3);
     }
 }

@@ -38,19 +38,20 @@ public struct AttentionHeadGradients<Scalar: TensorScalar> {
 
 /// The operands of one LSTM step (`serieslens_lstm_step_forward_f32`): x_t (B, C), W_ihᵀ (C, 4H),
 /// h_{t−1} (B, H), W_hhᵀ (H, 4H), b_ih + b_hh (4H), c_{t−1} (B, H), and where the step writes its
-/// activated gates (B, 4H), c_t, tanh(c_t) and h_t (B, H).
+/// activated gates (B, 4H), c_t, tanh(c_t) and h_t (B, H); without `gates` and `tanhCell` (nil in
+/// evaluation) those two are not stored.
 public struct LSTMStepOperands<Scalar: TensorScalar> {
     public var input: UnsafePointer<Scalar>, channels: Int
     public var inputWeightTransposed: UnsafePointer<Scalar>
     public var previousHidden: UnsafePointer<Scalar>, hiddenWeightTransposed: UnsafePointer<Scalar>
     public var bias: UnsafePointer<Scalar>, previousCell: UnsafePointer<Scalar>
-    public var gates: UnsafeMutablePointer<Scalar>, cell: UnsafeMutablePointer<Scalar>
-    public var tanhCell: UnsafeMutablePointer<Scalar>, hidden: UnsafeMutablePointer<Scalar>
+    public var gates: UnsafeMutablePointer<Scalar>?, cell: UnsafeMutablePointer<Scalar>
+    public var tanhCell: UnsafeMutablePointer<Scalar>?, hidden: UnsafeMutablePointer<Scalar>
 
     public init(input: UnsafePointer<Scalar>, channels: Int, inputWeightTransposed: UnsafePointer<Scalar>,
                 previousHidden: UnsafePointer<Scalar>, hiddenWeightTransposed: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>,
-                previousCell: UnsafePointer<Scalar>, gates: UnsafeMutablePointer<Scalar>, cell: UnsafeMutablePointer<Scalar>,
-                tanhCell: UnsafeMutablePointer<Scalar>, hidden: UnsafeMutablePointer<Scalar>) {
+                previousCell: UnsafePointer<Scalar>, gates: UnsafeMutablePointer<Scalar>?, cell: UnsafeMutablePointer<Scalar>,
+                tanhCell: UnsafeMutablePointer<Scalar>?, hidden: UnsafeMutablePointer<Scalar>) {
         self.input = input; self.channels = channels; self.inputWeightTransposed = inputWeightTransposed
         self.previousHidden = previousHidden; self.hiddenWeightTransposed = hiddenWeightTransposed
         self.bias = bias; self.previousCell = previousCell

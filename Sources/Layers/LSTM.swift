@@ -140,7 +140,8 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
             // Evaluation (states not kept, an output wanted) needs only the last h and c between steps:
             // two slabs each, used in turn and kept in L1, each step's h copied out while it is hot.
             // Writing every step's h and c to (T+2, B, H) slabs and copying h out afterwards made
-            // inference batches 3–5 % slower (in-process A/B, two threads).
+            // inference batches 3–5 % slower (in-process A/B, two threads); so did storing the
+            // activated gates and tanh c, which only a backward pass reads (the fused step skips them).
             let alternates = !keepState && output != nil
             let stateSlabs = alternates ? 2 : time + 2
             work.gates.resize(keptSteps * batch * 4 * hidden)
@@ -181,8 +182,9 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
                     LSTMStepOperands(
                         input: x + t * batch * channels, channels: channels, inputWeightTransposed: inputWeightT,
                         previousHidden: work.hidden.pointer + previous * slab, hiddenWeightTransposed: hiddenWeightT, bias: biasSum,
-                        previousCell: work.cell.pointer + previous * slab, gates: stepGates, cell: work.cell.pointer + current * slab,
-                        tanhCell: work.tanhCell.pointer + kept * slab, hidden: work.hidden.pointer + current * slab),
+                        previousCell: work.cell.pointer + previous * slab, gates: keepState ? stepGates : nil,
+                        cell: work.cell.pointer + current * slab, tanhCell: keepState ? work.tanhCell.pointer + kept * slab : nil,
+                        hidden: work.hidden.pointer + current * slab),
                     batch: batch, hiddenSize: hidden) {
                     continue
                 }

@@ -49,6 +49,23 @@ import Testing
                 #expect(cell.map(\.bitPattern) == expectedCell.map(\.bitPattern), "\(what): c")
                 #expect(tanhCell.map(\.bitPattern) == expectedTanh.map(\.bitPattern), "\(what): tanh(c)")
                 #expect(h.map(\.bitPattern) == expectedHidden.map(\.bitPattern), "\(what): h")
+
+                // Without gates and tanh(c) (evaluation): the same c and h.
+                var evaluationCell = [Float](repeating: .nan, count: batch * hidden), evaluationHidden = evaluationCell
+                let evaluated = evaluationCell.withUnsafeMutableBufferPointer { c in evaluationHidden.withUnsafeMutableBufferPointer { hh in
+                    Float.fusedLSTMStepForward(
+                        LSTMStepOperands(input: input.withUnsafeBufferPointer { $0.baseAddress! }, channels: channels,
+                                         inputWeightTransposed: inputWeightT.withUnsafeBufferPointer { $0.baseAddress! },
+                                         previousHidden: previousHidden.withUnsafeBufferPointer { $0.baseAddress! },
+                                         hiddenWeightTransposed: hiddenWeightT.withUnsafeBufferPointer { $0.baseAddress! },
+                                         bias: bias.withUnsafeBufferPointer { $0.baseAddress! },
+                                         previousCell: previousCell.withUnsafeBufferPointer { $0.baseAddress! },
+                                         gates: nil, cell: c.baseAddress!, tanhCell: nil, hidden: hh.baseAddress!),
+                        batch: batch, hiddenSize: hidden)
+                } }
+                #expect(evaluated)
+                #expect(evaluationCell.map(\.bitPattern) == expectedCell.map(\.bitPattern), "\(what): c without gates")
+                #expect(evaluationHidden.map(\.bitPattern) == expectedHidden.map(\.bitPattern), "\(what): h without gates")
             }
         }
     }

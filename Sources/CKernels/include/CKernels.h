@@ -28,7 +28,8 @@ void serieslens_lstm_cell_backward_f32(float *gates, const float *previous_cell,
 /// operations in the same order as `SmallGEMM.multiplyAddingBias(leading:)` followed by
 /// `serieslens_lstm_cell_forward_f32`, so both give the same bits. `input` (batch, channels),
 /// `input_weight_t` (channels, 4·hidden) = W_ihᵀ, `hidden_weight_t` (hidden, 4·hidden) = W_hhᵀ,
-/// `bias` (4·hidden); `gates` (batch, 4·hidden) receives σ(i), σ(f), tanh(g), σ(o).
+/// `bias` (4·hidden); `gates` (batch, 4·hidden) receives σ(i), σ(f), tanh(g), σ(o). `gates` and
+/// `tanh_cell` may be NULL (evaluation: only a backward pass reads them), and are then not stored.
 int serieslens_lstm_step_forward_f32(const float *input, long channels, const float *input_weight_t,
                                      const float *previous_hidden, const float *hidden_weight_t, const float *bias,
                                      const float *previous_cell, float *gates, float *cell, float *tanh_cell,
