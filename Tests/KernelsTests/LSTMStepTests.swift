@@ -28,19 +28,24 @@ import Testing
                 Float.lstmCellForward(gates: &expectedGates, previousCell: previousCell, cell: &expectedCell, tanhCell: &expectedTanh,
                                       hidden: &expectedHidden, batch: batch, hiddenSize: hidden)
 
+                // The fused step into the given outputs (gates and tanh(c) optional, as in evaluation).
+                let step = { (gates: UnsafeMutablePointer<Float>?, cell: UnsafeMutablePointer<Float>, tanhCell: UnsafeMutablePointer<Float>?,
+                              h: UnsafeMutablePointer<Float>) -> Bool in
+                    Float.fusedLSTMStepForward(
+                        LSTMStepOperands(input: input.withUnsafeBufferPointer { $0.baseAddress! }, channels: channels,
+                                         inputWeightTransposed: inputWeightT.withUnsafeBufferPointer { $0.baseAddress! },
+                                         previousHidden: previousHidden.withUnsafeBufferPointer { $0.baseAddress! },
+                                         hiddenWeightTransposed: hiddenWeightT.withUnsafeBufferPointer { $0.baseAddress! },
+                                         bias: bias.withUnsafeBufferPointer { $0.baseAddress! },
+                                         previousCell: previousCell.withUnsafeBufferPointer { $0.baseAddress! },
+                                         gates: gates, cell: cell, tanhCell: tanhCell, hidden: h),
+                        batch: batch, hiddenSize: hidden)
+                }
                 var gates = [Float](repeating: .nan, count: batch * width)
                 var cell = [Float](repeating: .nan, count: batch * hidden), tanhCell = cell, h = cell
                 let handled = gates.withUnsafeMutableBufferPointer { g in cell.withUnsafeMutableBufferPointer { c in
                     tanhCell.withUnsafeMutableBufferPointer { tc in h.withUnsafeMutableBufferPointer { hh in
-                        Float.fusedLSTMStepForward(
-                            LSTMStepOperands(input: input.withUnsafeBufferPointer { $0.baseAddress! }, channels: channels,
-                                             inputWeightTransposed: inputWeightT.withUnsafeBufferPointer { $0.baseAddress! },
-                                             previousHidden: previousHidden.withUnsafeBufferPointer { $0.baseAddress! },
-                                             hiddenWeightTransposed: hiddenWeightT.withUnsafeBufferPointer { $0.baseAddress! },
-                                             bias: bias.withUnsafeBufferPointer { $0.baseAddress! },
-                                             previousCell: previousCell.withUnsafeBufferPointer { $0.baseAddress! },
-                                             gates: g.baseAddress!, cell: c.baseAddress!, tanhCell: tc.baseAddress!, hidden: hh.baseAddress!),
-                            batch: batch, hiddenSize: hidden)
+                        step(g.baseAddress!, c.baseAddress!, tc.baseAddress!, hh.baseAddress!)
                     } }
                 } }
                 #expect(handled)
@@ -53,15 +58,7 @@ import Testing
                 // Without gates and tanh(c) (evaluation): the same c and h.
                 var evaluationCell = [Float](repeating: .nan, count: batch * hidden), evaluationHidden = evaluationCell
                 let evaluated = evaluationCell.withUnsafeMutableBufferPointer { c in evaluationHidden.withUnsafeMutableBufferPointer { hh in
-                    Float.fusedLSTMStepForward(
-                        LSTMStepOperands(input: input.withUnsafeBufferPointer { $0.baseAddress! }, channels: channels,
-                                         inputWeightTransposed: inputWeightT.withUnsafeBufferPointer { $0.baseAddress! },
-                                         previousHidden: previousHidden.withUnsafeBufferPointer { $0.baseAddress! },
-                                         hiddenWeightTransposed: hiddenWeightT.withUnsafeBufferPointer { $0.baseAddress! },
-                                         bias: bias.withUnsafeBufferPointer { $0.baseAddress! },
-                                         previousCell: previousCell.withUnsafeBufferPointer { $0.baseAddress! },
-                                         gates: nil, cell: c.baseAddress!, tanhCell: nil, hidden: hh.baseAddress!),
-                        batch: batch, hiddenSize: hidden)
+                    step(nil, c.baseAddress!, nil, hh.baseAddress!)
                 } }
                 #expect(evaluated)
                 #expect(evaluationCell.map(\.bitPattern) == expectedCell.map(\.bitPattern), "\(what): c without gates")
