@@ -19,31 +19,51 @@ static inline long paddedWidth(long key_time) { return (key_time + 15) / 16 * 16
 
 long serieslens_attention_scratch_floats(long key_time, long head_size) {
     long padded = paddedWidth(key_time);
-    return head_size * padded + BLOCK_ROWS * padded + 2 * padded * head_size;
+    return head_size * padded + BLOCK_ROWS * padded + 3 * padded * head_size;
 }
 
-// target (d × padded) = scale · sourceᵀ, zero in the padding columns, so that the score tiles can
-// read whole vectors past the last key.
+// target (rows × d, contiguous) = the head's rows of source: the products that sum over keys read
+// all Tk rows for every tile, and as the caller's rows (a head is d of the 3D values of a packed
+// projection's row) they were Tk cache lines spread over Tk·3D floats.
+static void packHead(const float *source, long stride, long rows, long d, float *target) {
+    for (long t = 0; t < rows; t++) memcpy(target + t * d, source + t * stride, sizeof(float) * (size_t)d);
+}
+
+// target = scale · sourceᵀ in panels of 16 columns (keys): panel p holds d rows of 16 values, key
+// 16p + i of row j at target[p·16·d + 16j + i], zero past the last key. A score tile then reads its
+// two vectors per j at fixed offsets from one pointer, and each panel is 16·d contiguous floats.
 static void transposeHead(const float *source, long stride, long rows, long d, float scale, float *target, long padded) {
     for (long t = 0; t < rows; t++) {
-        for (long j = 0; j < d; j++) target[j * padded + t] = scale * source[t * stride + j];
+        float *panel = target + (t / 16) * 16 * d + t % 16;
+        for (long j = 0; j < d; j++) panel[16 * j] = scale * source[t * stride + j];
     }
-    for (long j = 0; j < d; j++) {
-        for (long t = rows; t < padded; t++) target[j * padded + t] = 0;
+    for (long t = rows; t < padded; t++) {
+        float *panel = target + (t / 16) * 16 * d + t % 16;
+        for (long j = 0; j < d; j++) panel[16 * j] = 0;
     }
 }
 
-// out[r][0 ..< columns] = Σ_j a[r·lda + j] · bt[j·ldbt + ·] for r < ROWS: a score tile (Q·Kᵀ or
-// ∂C·Vᵀ) with k = d. bt has whole vectors up to a multiple of 16 columns; out only `columns`.
-ALWAYS_INLINE void wideTile(const long ROWS, const float *a, long lda, const float *bt, long ldbt, long depth,
+// out[r][0 ..< columns] = Σ_j a[r·lda + j] · panels[j][·] for r < ROWS and j < DEPTH (= d): a
+// score tile (Q·Kᵀ or ∂C·Vᵀ) from 16-key panels (see `transposeHead`). The tile's rows are first
+// copied together, so that every operand of the unrolled loop is at a fixed offset from a pointer.
+ALWAYS_INLINE void wideTile(const long ROWS, const long DEPTH, const float *a, long lda, const float *panels,
                             long columns, float *out, long ldo) {
+    float rowsCopy[TILE_ROWS * 8 * MAX_VECTORS];
+    for (long r = 0; r < ROWS; r++) {
+        for (long j = 0; j < DEPTH; j++) rowsCopy[r * DEPTH + j] = a[r * lda + j];
+    }
     for (long c = 0; c < columns; c += 16) {
+        const float *panel = panels + c * DEPTH, *copied = rowsCopy;
+        // Hidden from the optimiser, so that the broadcasts are not hoisted out of the loop over
+        // panels into 96 stack vectors, which made clang split the tile in halves of 6 accumulators
+        // (too few to hide the FMA latency over a 16-long sum).
+        __asm__("" : "+r"(copied));
         f8 acc[TILE_ROWS][2];
         for (long r = 0; r < ROWS; r++) acc[r][0] = acc[r][1] = SPLAT(0.0f);
-        for (long j = 0; j < depth; j++) {
-            f8 b0 = load8(bt + j * ldbt + c), b1 = load8(bt + j * ldbt + c + 8);
+        for (long j = 0; j < DEPTH; j++) {
+            f8 b0 = load8(panel + 16 * j), b1 = load8(panel + 16 * j + 8);
             for (long r = 0; r < ROWS; r++) {
-                f8 x = SPLAT(a[r * lda + j]);
+                f8 x = SPLAT(copied[r * DEPTH + j]);
                 acc[r][0] = fma8(x, b0, acc[r][0]);
                 acc[r][1] = fma8(x, b1, acc[r][1]);
             }
@@ -95,12 +115,30 @@ static inline long tileRowsFor(long nv) { return nv <= 2 ? 6 : (nv == 3 ? 4 : 3)
     switch (rows) { case 1: CALL(1); break; case 2: CALL(2); break; case 3: CALL(3); break; \
                     case 4: CALL(4); break; case 5: CALL(5); break; default: CALL(6); break; }
 
-static void wideRows(long rows, const float *a, long lda, const float *bt, long ldbt, long depth, long columns, float *out, long ldo) {
-    for (long r = 0; r < rows; r += TILE_ROWS) {
-        long count = rows - r < TILE_ROWS ? rows - r : TILE_ROWS;
-#define WIDE(R) wideTile(R, a + r * lda, lda, bt, ldbt, depth, columns, out + r * ldo, ldo)
-        DISPATCH_ROWS(count, WIDE)
-#undef WIDE
+#define WIDE_FOR(DEPTH)                                                                                         \
+    static void wideRows##DEPTH(long rows, const float *a, long lda, const float *panels, long columns, float *out, \
+                                long ldo) {                                                                     \
+        for (long r = 0; r < rows; r += TILE_ROWS) {                                                            \
+            long count = rows - r < TILE_ROWS ? rows - r : TILE_ROWS;                                           \
+            DISPATCH_ROWS(count, WIDE_TILE_##DEPTH)                                                             \
+        }                                                                                                       \
+    }
+#define WIDE_TILE(R, DEPTH) wideTile(R, DEPTH, a + r * lda, lda, panels, columns, out + r * ldo, ldo)
+#define WIDE_TILE_8(R) WIDE_TILE(R, 8)
+#define WIDE_TILE_16(R) WIDE_TILE(R, 16)
+#define WIDE_TILE_24(R) WIDE_TILE(R, 24)
+#define WIDE_TILE_32(R) WIDE_TILE(R, 32)
+WIDE_FOR(8)
+WIDE_FOR(16)
+WIDE_FOR(24)
+WIDE_FOR(32)
+
+static void wideRows(long rows, const float *a, long lda, const float *panels, long depth, long columns, float *out, long ldo) {
+    switch (depth) {
+    case 8: wideRows8(rows, a, lda, panels, columns, out, ldo); break;
+    case 16: wideRows16(rows, a, lda, panels, columns, out, ldo); break;
+    case 24: wideRows24(rows, a, lda, panels, columns, out, ldo); break;
+    default: wideRows32(rows, a, lda, panels, columns, out, ldo); break;
     }
 }
 
@@ -169,16 +207,17 @@ int serieslens_attention_forward_f32(const float *query, long query_stride, cons
                                      long context_stride, float *scratch) {
     if (!supported(head_size)) return 0;
     long padded = paddedWidth(key_time), nv = head_size / 8;
-    float *scaledKeys = scratch;
+    float *scaledKeys = scratch, *values = scratch + (head_size + BLOCK_ROWS) * padded;
     transposeHead(key, key_stride, key_time, head_size, scale, scaledKeys, padded);
+    packHead(value, value_stride, key_time, head_size, values);
     for (long r0 = 0; r0 < query_time; r0 += TILE_ROWS) {
         long rows = query_time - r0 < TILE_ROWS ? query_time - r0 : TILE_ROWS;
         // Without `weights` (evaluation) each block's P lives in the scratch the backward uses for
         // ∂S, in L1, instead of being written out: 1 MB per (sample, head) at T = 500.
         float *p = weights ? weights + r0 * key_time : scratch + head_size * padded;
-        wideRows(rows, query + r0 * query_stride, query_stride, scaledKeys, padded, head_size, key_time, p, key_time);
+        wideRows(rows, query + r0 * query_stride, query_stride, scaledKeys, head_size, key_time, p, key_time);
         for (long r = 0; r < rows; r++) softmaxRow(p + r * key_time, key_time);
-        narrowRows(nv, rows, p, key_time, value, value_stride, key_time, context + r0 * context_stride, context_stride, 0);
+        narrowRows(nv, rows, p, key_time, values, head_size, key_time, context + r0 * context_stride, context_stride, 0);
     }
     return 1;
 }
@@ -210,6 +249,8 @@ int serieslens_attention_backward_f32(const float *context_gradient, long contex
     // ∂K and ∂V are summed over the blocks in contiguous (Tk, d) scratch, which streams from L2
     // better than the strided rows of the caller's gradients, and added into those once at the end.
     float *keySums = scores + BLOCK_ROWS * padded, *valueSums = keySums + padded * head_size;
+    float *keys = valueSums + padded * head_size;
+    packHead(key, key_stride, key_time, head_size, keys);
     memset(keySums, 0, sizeof(float) * 2 * padded * head_size);
     transposeHead(value, value_stride, key_time, head_size, 1, valuesTransposed, padded);
     for (long r0 = 0; r0 < query_time; r0 += BLOCK_ROWS) {
@@ -217,12 +258,14 @@ int serieslens_attention_backward_f32(const float *context_gradient, long contex
         const float *p = weights + r0 * key_time;
         const float *upstream = context_gradient + r0 * context_gradient_stride;
         const float *queries = query + r0 * query_stride;
-        // ∂P = ∂C·Vᵀ, then ∂V += Pᵀ·∂C while P's rows are hot.
-        wideRows(rows, upstream, context_gradient_stride, valuesTransposed, padded, head_size, key_time, scores, padded);
-        transposedKeys(nv, key_time, p, key_time, upstream, context_gradient_stride, rows, valueSums, head_size);
+        // ∂P = ∂C·Vᵀ; the softmax's backward reads the block's P rows in order, which brings them
+        // from memory at streaming speed, and then ∂V += Pᵀ·∂C reads them from L2 (reading them
+        // first by columns of keys took twice as long).
+        wideRows(rows, upstream, context_gradient_stride, valuesTransposed, head_size, key_time, scores, padded);
         for (long r = 0; r < rows; r++) softmaxBackwardRow(p + r * key_time, scores + r * padded, key_time, scale);
+        transposedKeys(nv, key_time, p, key_time, upstream, context_gradient_stride, rows, valueSums, head_size);
         // ∂Q += ∂S·K and ∂K += ∂Sᵀ·Q (the scale is already in ∂S).
-        narrowRows(nv, rows, scores, padded, key, key_stride, key_time, query_gradient + r0 * query_gradient_stride,
+        narrowRows(nv, rows, scores, padded, keys, head_size, key_time, query_gradient + r0 * query_gradient_stride,
                    query_gradient_stride, 1);
         transposedKeys(nv, key_time, scores, padded, queries, query_stride, rows, keySums, head_size);
     }
