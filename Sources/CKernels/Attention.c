@@ -242,7 +242,7 @@ int serieslens_attention_backward_f32(const float *context_gradient, long contex
                                       const float *value, long value_stride, float *query_gradient,
                                       long query_gradient_stride, float *key_gradient, long key_gradient_stride,
                                       float *value_gradient, long value_gradient_stride, long query_time,
-                                      long key_time, long head_size, float scale, float *scratch) {
+                                      long key_time, long head_size, float scale, float *scratch, int accumulate) {
     if (!supported(head_size)) return 0;
     long padded = paddedWidth(key_time), nv = head_size / 8;
     float *valuesTransposed = scratch, *scores = scratch + head_size * padded;
@@ -266,13 +266,14 @@ int serieslens_attention_backward_f32(const float *context_gradient, long contex
         transposedKeys(nv, key_time, p, key_time, upstream, context_gradient_stride, rows, valueSums, head_size);
         // ∂Q += ∂S·K and ∂K += ∂Sᵀ·Q (the scale is already in ∂S).
         narrowRows(nv, rows, scores, padded, keys, head_size, key_time, query_gradient + r0 * query_gradient_stride,
-                   query_gradient_stride, 1);
+                   query_gradient_stride, accumulate);
         transposedKeys(nv, key_time, scores, padded, queries, query_stride, rows, keySums, head_size);
     }
     for (long t = 0; t < key_time; t++) {
+        float *keyRow = key_gradient + t * key_gradient_stride, *valueRow = value_gradient + t * value_gradient_stride;
         for (long j = 0; j < head_size; j++) {
-            key_gradient[t * key_gradient_stride + j] += keySums[t * head_size + j];
-            value_gradient[t * value_gradient_stride + j] += valueSums[t * head_size + j];
+            keyRow[j] = accumulate ? keyRow[j] + keySums[t * head_size + j] : keySums[t * head_size + j];
+            valueRow[j] = accumulate ? valueRow[j] + valueSums[t * head_size + j] : valueSums[t * head_size + j];
         }
     }
     return 1;

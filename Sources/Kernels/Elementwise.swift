@@ -100,6 +100,18 @@ public enum Elementwise {
         }
     }
 
+    /// inputGradient[i] = outputGradient[i] where output[i] > 0, else 0; inputGradient may be
+    /// outputGradient (masked in place).
+    @inlinable
+    public static func reluBackward<Scalar: TensorScalar>(
+        output: UnsafePointer<Scalar>, outputGradient: UnsafePointer<Scalar>, writingInto inputGradient: UnsafeMutablePointer<Scalar>, count: Int
+    ) {
+        for index in 0..<count {
+            let gradient = outputGradient[index]  // loaded unconditionally, else the select cannot vectorise
+            inputGradient[index] = output[index] > 0 ? gradient : 0
+        }
+    }
+
     /// Σ values[0..<count], accumulated in 16 lanes.
     @inlinable
     public static func sum<Scalar: TensorScalar>(_ values: UnsafePointer<Scalar>, count: Int) -> Scalar {

@@ -27,12 +27,15 @@ public struct AttentionHeadGradients<Scalar: TensorScalar> {
     public var query: UnsafeMutablePointer<Scalar>, queryStride: Int
     public var key: UnsafeMutablePointer<Scalar>, keyStride: Int
     public var value: UnsafeMutablePointer<Scalar>, valueStride: Int
+    /// Whether the gradients are added to the views (else written, their old contents ignored).
+    public var accumulates: Bool
 
     public init(query: UnsafeMutablePointer<Scalar>, queryStride: Int, key: UnsafeMutablePointer<Scalar>, keyStride: Int,
-                value: UnsafeMutablePointer<Scalar>, valueStride: Int) {
+                value: UnsafeMutablePointer<Scalar>, valueStride: Int, accumulates: Bool = true) {
         self.query = query; self.queryStride = queryStride
         self.key = key; self.keyStride = keyStride
         self.value = value; self.valueStride = valueStride
+        self.accumulates = accumulates
     }
 }
 
@@ -181,7 +184,7 @@ extension Float {
                 contextGradient, contextGradientStride, weights, problem.query, problem.queryStride, problem.key, problem.keyStride,
                 problem.value, problem.valueStride, gradients.query, gradients.queryStride, gradients.key, gradients.keyStride,
                 gradients.value, gradients.valueStride, problem.queryTime, problem.keyTime, problem.headSize, problem.scale,
-                scratch) != 0
+                scratch, gradients.accumulates ? 1 : 0) != 0
         }
     }
 

@@ -18,7 +18,9 @@ public enum Normalization {
     ) {
         guard columns > 0 else { return }
         let count = Scalar(columns)
-        for row in 0..<rows {
+        // Rows are independent: the halves go to two threads when allowed.
+        splitRows(rows) { half in
+        for row in half {
             let x = input + row * columns, xHat = normalized + row * columns, y = output + row * columns
             let mean = SIMD16<Scalar>(repeating: Elementwise.sum(x, count: columns) / count)
             var squares = SIMD16<Scalar>()
@@ -43,50 +45,76 @@ public enum Normalization {
                 index += 16
             }
         }
+        }
     }
 
     /// Backward of `layerNormForward`. With g = ∂L/∂y and ĝ = g ⊙ γ, per row of n columns:
     ///   ∂L/∂γ += Σ_rows g ⊙ x̂,   ∂L/∂β += Σ_rows g,
     ///   ∂L/∂x += (1/σ̃) · (ĝ − mean(ĝ) − x̂ · mean(ĝ ⊙ x̂))      (σ̃ = √(σ² + ε))
     /// (x̂ depends on x through μ and σ̃; the two means are the projections those remove).
+    /// With `accumulate` false ∂L/∂x is written, not added to (its old contents ignored).
     @inlinable
     public static func layerNormBackward<Scalar: TensorScalar>(
         normalized: UnsafePointer<Scalar>, inverseStandardDeviation: UnsafePointer<Scalar>,
         outputGradient: UnsafePointer<Scalar>, gamma: UnsafePointer<Scalar>, rows: Int, columns: Int,
         gammaGradient: UnsafeMutablePointer<Scalar>, betaGradient: UnsafeMutablePointer<Scalar>,
-        addingInto inputGradient: UnsafeMutablePointer<Scalar>?
+        addingInto inputGradient: UnsafeMutablePointer<Scalar>?, accumulate: Bool = true
     ) {
         guard columns > 0 else { return }
         let count = Scalar(columns)
-        for row in 0..<rows {
-            let xHat = normalized + row * columns, g = outputGradient + row * columns
-            var gradientSum = SIMD16<Scalar>(), projectionSum = SIMD16<Scalar>()
-            var index = 0
-            while index < columns {
-                let lanes = min(16, columns - index)
-                let gradient = Elementwise.load(g + index, count: lanes)
-                let normalizedRow = Elementwise.load(xHat + index, count: lanes)
-                Elementwise.store(Elementwise.load(gammaGradient + index, count: lanes).addingProduct(gradient, normalizedRow), gammaGradient + index, count: lanes)
-                Elementwise.store(Elementwise.load(betaGradient + index, count: lanes) + gradient, betaGradient + index, count: lanes)
-                let scaled = gradient * Elementwise.load(gamma + index, count: lanes)  // tail lanes are 0
-                gradientSum += scaled
-                projectionSum.addProduct(scaled, normalizedRow)
-                index += 16
+        // ∂γ and ∂β are summed per half of the rows (two threads when allowed) and the halves added
+        // in a fixed order, so the thread count never changes a bit; the rows' ∂x are independent.
+        withHalfSums(columns: columns, count: 2) { (partials: UnsafeMutablePointer<Scalar>, stride) in
+            Parallelism.forBothHalves(rows) { half, part in
+                let gammaSums = partials + part * stride, betaSums = partials + (2 + part) * stride
+                for row in half {
+                    let xHat = normalized + row * columns, g = outputGradient + row * columns
+                    var gradientSum = SIMD16<Scalar>(), projectionSum = SIMD16<Scalar>()
+                    var index = 0
+                    while index < columns {
+                        let lanes = min(16, columns - index)
+                        let gradient = Elementwise.load(g + index, count: lanes)
+                        let normalizedRow = Elementwise.load(xHat + index, count: lanes)
+                        Elementwise.store(Elementwise.load(gammaSums + index, count: lanes).addingProduct(gradient, normalizedRow), gammaSums + index, count: lanes)
+                        Elementwise.store(Elementwise.load(betaSums + index, count: lanes) + gradient, betaSums + index, count: lanes)
+                        let scaled = gradient * Elementwise.load(gamma + index, count: lanes)  // tail lanes are 0
+                        gradientSum += scaled
+                        projectionSum.addProduct(scaled, normalizedRow)
+                        index += 16
+                    }
+                    guard let inputGradient else { continue }
+                    let meanGradient = SIMD16<Scalar>(repeating: gradientSum.sum() / count)
+                    let meanProjection = SIMD16<Scalar>(repeating: projectionSum.sum() / count)
+                    let inverse = SIMD16<Scalar>(repeating: inverseStandardDeviation[row])
+                    let dx = inputGradient + row * columns
+                    index = 0
+                    while index < columns {
+                        let lanes = min(16, columns - index)
+                        let scaled = Elementwise.load(g + index, count: lanes) * Elementwise.load(gamma + index, count: lanes)
+                        let normalizedRow = Elementwise.load(xHat + index, count: lanes)
+                        let update = inverse * (scaled - meanGradient - normalizedRow * meanProjection)
+                        Elementwise.store(accumulate ? Elementwise.load(dx + index, count: lanes) + update : update, dx + index, count: lanes)
+                        index += 16
+                    }
+                }
             }
-            guard let inputGradient else { continue }
-            let meanGradient = SIMD16<Scalar>(repeating: gradientSum.sum() / count)
-            let meanProjection = SIMD16<Scalar>(repeating: projectionSum.sum() / count)
-            let inverse = SIMD16<Scalar>(repeating: inverseStandardDeviation[row])
-            let dx = inputGradient + row * columns
-            index = 0
-            while index < columns {
-                let lanes = min(16, columns - index)
-                let scaled = Elementwise.load(g + index, count: lanes) * Elementwise.load(gamma + index, count: lanes)
-                let normalizedRow = Elementwise.load(xHat + index, count: lanes)
-                let update = inverse * (scaled - meanGradient - normalizedRow * meanProjection)
-                Elementwise.store(Elementwise.load(dx + index, count: lanes) + update, dx + index, count: lanes)
-                index += 16
+            Elementwise.forEachBlock(columns) { offset, lanes in
+                let gammaSum = Elementwise.load(partials + offset, count: lanes) + Elementwise.load(partials + stride + offset, count: lanes)
+                let betaSum = Elementwise.load(partials + 2 * stride + offset, count: lanes) + Elementwise.load(partials + 3 * stride + offset, count: lanes)
+                Elementwise.store(Elementwise.load(gammaGradient + offset, count: lanes) + gammaSum, gammaGradient + offset, count: lanes)
+                Elementwise.store(Elementwise.load(betaGradient + offset, count: lanes) + betaSum, betaGradient + offset, count: lanes)
             }
+        }
+    }
+
+    /// Layer normalisation's rows in two halves, on two threads when allowed and worthwhile (a pass
+    /// over B·T rows; rows are independent, so the split never changes a bit).
+    @inlinable @inline(__always)
+    static func splitRows(_ rows: Int, _ body: (Range<Int>) -> Void) {
+        if rows >= 256 {
+            Parallelism.splitInHalves(rows) { half, _ in body(half) }
+        } else {
+            body(0..<rows)
         }
     }
 

@@ -44,6 +44,24 @@ public enum Parallelism {
         onTwoThreads { part in body(part == 0 ? 0..<middle : middle..<count, part) }
     }
 
+    /// Element-wise passes at least this long (256 KiB of Float, tens of µs) split over the two
+    /// threads; shorter ones stay on the caller, where handing half to the second thread would be a
+    /// large part of the pass.
+    public static let elementwiseSplitMinimum = 1 << 16
+
+    /// Runs `body(range)` over two halves of 0..<count (the first a multiple of 64 elements) on two
+    /// threads when allowed and count ≥ `elementwiseSplitMinimum`, else once over everything. For
+    /// passes whose every element is independent of the others, so the split never changes a bit.
+    @inlinable
+    public static func splitElementwise(_ count: Int, _ body: (Range<Int>) -> Void) {
+        guard count >= elementwiseSplitMinimum && maySplit else {
+            body(0..<count)
+            return
+        }
+        let middle = count / 2 / 64 * 64
+        onTwoThreads { part in body(part == 0 ? 0..<middle : middle..<count) }
+    }
+
     /// Like `splitInHalves`, but always calls `body` for both halves (in order on one thread when
     /// not splitting), so that per-half partial results, summed afterwards, are the same bits
     /// whatever the thread count.

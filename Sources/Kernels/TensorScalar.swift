@@ -62,13 +62,15 @@ where Self.SIMD16Storage: Sendable {
     static func relu(_ input: UnsafePointer<Self>, _ output: UnsafeMutablePointer<Self>, count: Int)
     /// inputGradient += outputGradient where output > 0.
     static func reluBackward(output: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>, addingInto inputGradient: UnsafeMutablePointer<Self>, count: Int)
+    /// inputGradient = outputGradient where output > 0, else 0 (inputGradient may be outputGradient).
+    static func reluBackward(output: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>, writingInto inputGradient: UnsafeMutablePointer<Self>, count: Int)
     static func layerNormForward(
         _ input: UnsafePointer<Self>, rows: Int, columns: Int, epsilon: Self, gamma: UnsafePointer<Self>, beta: UnsafePointer<Self>,
         normalized: UnsafeMutablePointer<Self>, inverseStandardDeviation: UnsafeMutablePointer<Self>, output: UnsafeMutablePointer<Self>)
     static func layerNormBackward(
         normalized: UnsafePointer<Self>, inverseStandardDeviation: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>,
         gamma: UnsafePointer<Self>, rows: Int, columns: Int, gammaGradient: UnsafeMutablePointer<Self>,
-        betaGradient: UnsafeMutablePointer<Self>, addingInto inputGradient: UnsafeMutablePointer<Self>?)
+        betaGradient: UnsafeMutablePointer<Self>, addingInto inputGradient: UnsafeMutablePointer<Self>?, accumulate: Bool)
     static func batchNormStatistics(
         _ input: UnsafePointer<Self>, rows: Int, columns: Int, epsilon: Self, momentum: Self,
         mean: UnsafeMutablePointer<Self>, inverseStandardDeviation: UnsafeMutablePointer<Self>,
@@ -229,7 +231,11 @@ extension TensorScalar {
         return KernelProfiler.measure(.vector, work: 2 * count) { Elementwise.dot(a, b, count: count) }
     }
     @inlinable public static func addScaled(_ x: UnsafePointer<Self>, scale: Self, into y: UnsafeMutablePointer<Self>, count: Int) {
-        KernelProfiler.measure(.vector, work: count) { Elementwise.addScaled(x, scale: scale, into: y, count: count) }
+        KernelProfiler.measure(.vector, work: count) {
+            Parallelism.splitElementwise(count) { range in
+                Elementwise.addScaled(x + range.lowerBound, scale: scale, into: y + range.lowerBound, count: range.count)
+            }
+        }
     }
     @inlinable public static func copyRows(from source: UnsafePointer<Self>, sourceRowStride: Int, rows: Int, width: Int,
                                            into target: UnsafeMutablePointer<Self>, targetRowStride: Int) {
@@ -258,10 +264,29 @@ extension TensorScalar {
         }
     }
     @inlinable public static func relu(_ input: UnsafePointer<Self>, _ output: UnsafeMutablePointer<Self>, count: Int) {
-        KernelProfiler.measure(.activation, work: count) { Elementwise.relu(input, output, count: count) }
+        KernelProfiler.measure(.activation, work: count) {
+            Parallelism.splitElementwise(count) { range in
+                Elementwise.relu(input + range.lowerBound, output + range.lowerBound, count: range.count)
+            }
+        }
     }
     @inlinable public static func reluBackward(output: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>, addingInto inputGradient: UnsafeMutablePointer<Self>, count: Int) {
-        KernelProfiler.measure(.activationBackward, work: count) { Elementwise.reluBackward(output: output, outputGradient: outputGradient, addingInto: inputGradient, count: count) }
+        KernelProfiler.measure(.activationBackward, work: count) {
+            Parallelism.splitElementwise(count) { range in
+                let first = range.lowerBound
+                Elementwise.reluBackward(
+                    output: output + first, outputGradient: outputGradient + first, addingInto: inputGradient + first, count: range.count)
+            }
+        }
+    }
+    @inlinable public static func reluBackward(output: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>, writingInto inputGradient: UnsafeMutablePointer<Self>, count: Int) {
+        KernelProfiler.measure(.activationBackward, work: count) {
+            Parallelism.splitElementwise(count) { range in
+                let first = range.lowerBound
+                Elementwise.reluBackward(
+                    output: output + first, outputGradient: outputGradient + first, writingInto: inputGradient + first, count: range.count)
+            }
+        }
     }
     @inlinable public static func layerNormForward(
         _ input: UnsafePointer<Self>, rows: Int, columns: Int, epsilon: Self, gamma: UnsafePointer<Self>, beta: UnsafePointer<Self>,
@@ -276,12 +301,13 @@ extension TensorScalar {
     @inlinable public static func layerNormBackward(
         normalized: UnsafePointer<Self>, inverseStandardDeviation: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>,
         gamma: UnsafePointer<Self>, rows: Int, columns: Int, gammaGradient: UnsafeMutablePointer<Self>,
-        betaGradient: UnsafeMutablePointer<Self>, addingInto inputGradient: UnsafeMutablePointer<Self>?
+        betaGradient: UnsafeMutablePointer<Self>, addingInto inputGradient: UnsafeMutablePointer<Self>?, accumulate: Bool
     ) {
         KernelProfiler.measure(.normalizationBackward, work: rows * columns) {
             Normalization.layerNormBackward(
                 normalized: normalized, inverseStandardDeviation: inverseStandardDeviation, outputGradient: outputGradient,
-                gamma: gamma, rows: rows, columns: columns, gammaGradient: gammaGradient, betaGradient: betaGradient, addingInto: inputGradient)
+                gamma: gamma, rows: rows, columns: columns, gammaGradient: gammaGradient, betaGradient: betaGradient,
+                addingInto: inputGradient, accumulate: accumulate)
         }
     }
     @inlinable public static func batchNormStatistics(

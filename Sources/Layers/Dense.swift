@@ -8,7 +8,7 @@ import Kernels
 /// Initialisation (PyTorch default, kaiming_uniform with a = √5): W and b ~ U(−1/√in, 1/√in).
 ///
 /// Backward: ∂L/∂W += ∂L/∂yᵀ·x, ∂L/∂b += Σ_rows ∂L/∂y, ∂L/∂x += ∂L/∂y·W.
-public final class Dense<Scalar: TensorScalar>: Layer, @unchecked Sendable {
+public final class Dense<Scalar: TensorScalar>: Layer, InputGradientWriting, @unchecked Sendable {
     public let name: String
     public let inputFeatures: Int
     public let outputFeatures: Int
@@ -20,6 +20,7 @@ public final class Dense<Scalar: TensorScalar>: Layer, @unchecked Sendable {
     private var weightID = ParameterID(index: -1)
     private var biasID = ParameterID(index: -1)
     private let product = LinearProduct<Scalar>()
+    public var writesInputGradient = false
 
     public init(name: String, inputFeatures: Int, outputFeatures: Int, bias: Bool = true,
                 weightName: String? = nil, biasName: String? = nil) {
@@ -83,7 +84,7 @@ public final class Dense<Scalar: TensorScalar>: Layer, @unchecked Sendable {
         if let inputGradient {
             product.addInputGradient(
                 outputGradient, rows: rows, inputFeatures: inputFeatures, outputFeatures: outputFeatures,
-                weight: parameters.value(weightID), into: inputGradient)
+                weight: parameters.value(weightID), into: inputGradient, accumulate: !writesInputGradient)
         }
     }
 }

@@ -7,7 +7,7 @@ import Kernels
 /// Shapes: x and y are (B, [T,] F). Parameters `<name>.weight` γ (F), initialised to 1, and
 /// `<name>.bias` β (F), initialised to 0. Backward (derived in `Normalization.layerNormBackward`)
 /// uses the normalised rows and 1/√(σ² + ε) kept by the forward.
-public final class LayerNorm<Scalar: TensorScalar>: Layer, @unchecked Sendable {
+public final class LayerNorm<Scalar: TensorScalar>: Layer, InputGradientWriting, @unchecked Sendable {
     public let name: String
     public let features: Int
     public let epsilon: Double
@@ -15,6 +15,7 @@ public final class LayerNorm<Scalar: TensorScalar>: Layer, @unchecked Sendable {
     private var biasID = ParameterID(index: -1)
     private let normalized = Buffer<Scalar>()   // (rows, F): x̂
     private let inverseStandardDeviation = Buffer<Scalar>()  // (rows)
+    public var writesInputGradient = false
 
     public init(name: String, features: Int, epsilon: Double = 1e-5) {
         self.name = name
@@ -64,6 +65,6 @@ public final class LayerNorm<Scalar: TensorScalar>: Layer, @unchecked Sendable {
             normalized: normalized.pointer, inverseStandardDeviation: inverseStandardDeviation.pointer,
             outputGradient: outputGradient, gamma: parameters.value(weightID), rows: batch * shape.rowsPerSample,
             columns: features, gammaGradient: parameters.gradient(weightID), betaGradient: parameters.gradient(biasID),
-            addingInto: inputGradient)
+            addingInto: inputGradient, accumulate: !writesInputGradient)
     }
 }

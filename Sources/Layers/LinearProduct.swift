@@ -9,6 +9,8 @@ import Kernels
 /// rows), the bias seeds the accumulators, and the output is written in one pass. Otherwise BLAS, whose GEMV serves a one-column result.
 struct LinearProduct<Scalar: TensorScalar> {
     let transposedWeight = Buffer<Scalar>()   // (in, out)
+    /// A zero row (in): the start of every row of an input gradient that is written, not added to.
+    let zeroRow = Buffer<Scalar>()
 
     static func prefersSmallGEMM(rows: Int, columns: Int) -> Bool { rows >= 256 && columns >= 16 }
 
@@ -55,19 +57,28 @@ struct LinearProduct<Scalar: TensorScalar> {
         }
     }
 
-    /// inputGradient (rows, in) += outputGradient (rows, out) · weight (out, in).
+    /// inputGradient (rows, in) += outputGradient (rows, out) · weight (out, in), or = without
+    /// `accumulate` (the old contents ignored; the same bits as adding to zeros, without a pass to
+    /// zero them).
     func addInputGradient(
         _ outputGradient: UnsafePointer<Scalar>, rows: Int, inputFeatures: Int, outputFeatures: Int,
-        weight: UnsafePointer<Scalar>, into inputGradient: UnsafeMutablePointer<Scalar>
+        weight: UnsafePointer<Scalar>, into inputGradient: UnsafeMutablePointer<Scalar>, accumulate: Bool = true
     ) {
         if Self.prefersSmallGEMM(rows: rows, columns: inputFeatures) {
-            Scalar.smallMultiplyAdd(
-                m: rows, n: inputFeatures, k: outputFeatures, a: outputGradient, lda: outputFeatures,
-                b: weight, ldb: inputFeatures, c: inputGradient, ldc: inputFeatures)
+            if accumulate {
+                Scalar.smallMultiplyAdd(
+                    m: rows, n: inputFeatures, k: outputFeatures, a: outputGradient, lda: outputFeatures,
+                    b: weight, ldb: inputFeatures, c: inputGradient, ldc: inputFeatures)
+            } else {
+                zeroRow.resize(inputFeatures, zeroed: true)
+                Scalar.smallMultiplyAddingBias(
+                    m: rows, n: inputFeatures, k: outputFeatures, a: outputGradient, lda: outputFeatures,
+                    b: weight, ldb: inputFeatures, bias: zeroRow.pointer, c: inputGradient, ldc: inputFeatures)
+            }
         } else {
             GEMM.multiply(
                 m: rows, n: inputFeatures, k: outputFeatures, a: outputGradient, lda: outputFeatures,
-                b: weight, ldb: inputFeatures, beta: 1, c: inputGradient, ldc: inputFeatures)
+                b: weight, ldb: inputFeatures, beta: accumulate ? 1 : 0, c: inputGradient, ldc: inputFeatures)
         }
     }
 }

@@ -99,12 +99,13 @@ public final class MultiHeadAttentionCore<Scalar: TensorScalar>: @unchecked Send
     }
 
     /// Adds ∂L/∂Q, ∂L/∂K, ∂L/∂V through the given views (which must not overlap one another's
-    /// columns), from ∂L/∂context (B, Tq, D) and the forward's inputs.
+    /// columns), from ∂L/∂context (B, Tq, D) and the forward's inputs; without `accumulate` writes
+    /// them (views with a batch stride only), so that they need not be zeroed first.
     public func backward(
         contextGradient: UnsafePointer<Scalar>,
         query: StridedRows<Scalar>, key: StridedRows<Scalar>, value: StridedRows<Scalar>,
         queryGradient: StridedRows<Scalar>, keyGradient: StridedRows<Scalar>, valueGradient: StridedRows<Scalar>,
-        batch: Int, queryTime: Int, keyTime: Int
+        batch: Int, queryTime: Int, keyTime: Int, accumulate: Bool = true
     ) {
         let d = headSize, block = queryTime * keyTime
         if !keptWeights, let context = lastContext {
@@ -119,6 +120,7 @@ public final class MultiHeadAttentionCore<Scalar: TensorScalar>: @unchecked Send
         // A shared query (batch stride 0) still splits: each half of the batch sums its ∂Q into scratch, and
         // the two are added in a fixed order (also on one thread, so the bits never depend on it).
         let sharedQuery = !independent && queryGradient.batchStride == 0 && keyGradient.batchStride != 0 && valueGradient.batchStride != 0
+        precondition(accumulate || independent, "only independent views may be written instead of added to")
         if sharedQuery { for buffer in queryGradientHalves { buffer.resize(queryTime * modelSize, zeroed: true) } }
         let body = { (samples: Range<Int>, part: Int) in
         let queryGradient = sharedQuery
@@ -135,9 +137,16 @@ public final class MultiHeadAttentionCore<Scalar: TensorScalar>: @unchecked Send
                     gradients: AttentionHeadGradients(
                         query: queryGradient.head(b, h, headSize: d), queryStride: queryGradient.rowStride,
                         key: keyGradient.head(b, h, headSize: d), keyStride: keyGradient.rowStride,
-                        value: valueGradient.head(b, h, headSize: d), valueStride: valueGradient.rowStride),
+                        value: valueGradient.head(b, h, headSize: d), valueStride: valueGradient.rowStride,
+                        accumulates: accumulate),
                     scratch: self.fusedScratch[part].pointer) {
                     continue
+                }
+                if !accumulate {
+                    for view in [(queryGradient, queryTime), (keyGradient, keyTime), (valueGradient, keyTime)] {
+                        let head = view.0.head(b, h, headSize: d)
+                        for row in 0..<view.1 { (head + row * view.0.rowStride).update(repeating: 0, count: d) }
+                    }
                 }
                 let transposed = self.transposedHeads[part].pointer
                 self.transposeHead(value.head(b, h, headSize: d), rowStride: value.rowStride, rows: keyTime, columns: d, scale: 1, into: transposed)

@@ -66,9 +66,11 @@ import Testing
         #expect(abs(Double(ours) - reference) <= 2e-5 * max(scale, 1), "\(what()): \(ours) vs \(reference)")
     }
 
-    @Test(arguments: [8, 16, 24, 32])
-    func forwardAndBackwardMatchDoubleReference(headSize d: Int) {
+    /// Adding into gradients of 0.25, or writing gradients that hold NaN (which must be ignored).
+    @Test(arguments: [8, 16, 24, 32], [true, false])
+    func forwardAndBackwardMatchDoubleReference(headSize d: Int, accumulates: Bool) {
         var random = SeededRandom(seed: UInt64(d))
+        let initial: Float = accumulates ? 0.25 : .nan, base: Double = accumulates ? 0.25 : 0
         for (queryTime, keyTime) in Self.shapes {
             let head = Head(queryTime: queryTime, keyTime: keyTime, headSize: d, random: &random)
             let reference = head.reference()
@@ -77,7 +79,7 @@ import Testing
             // Outputs one column in from the left of rows `width` wide, so writes past d show.
             var weights = [Float](repeating: sentinel, count: queryTime * keyTime + 1)
             var context = [Float](repeating: sentinel, count: queryTime * width)
-            var gradients = [Float](repeating: 0.25, count: max(queryTime, keyTime) * stride)
+            var gradients = [Float](repeating: initial, count: max(queryTime, keyTime) * stride)
             var scratch = [Float](repeating: .nan, count: Float.fusedAttentionScratchCount(keyTime: keyTime, headSize: d))
             let handled = head.queries.withUnsafeBufferPointer { q in head.keys.withUnsafeBufferPointer { k in
                 head.values.withUnsafeBufferPointer { v in head.upstream.withUnsafeBufferPointer { g in
@@ -93,7 +95,7 @@ import Testing
                                 problem, weights: w.baseAddress!, contextGradient: g.baseAddress! + 2, contextGradientStride: width,
                                 gradients: AttentionHeadGradients(
                                     query: grad.baseAddress! + 1, queryStride: stride, key: grad.baseAddress! + width + 1, keyStride: stride,
-                                    value: grad.baseAddress! + 2 * width + 1, valueStride: stride),
+                                    value: grad.baseAddress! + 2 * width + 1, valueStride: stride, accumulates: accumulates),
                                 scratch: s.baseAddress!)
                             return forward && backward
                         } }
@@ -112,11 +114,12 @@ import Testing
             for (rows, offset, expected, name) in [(queryTime, 1, reference.dq, "∂Q"), (keyTime, width + 1, reference.dk, "∂K"),
                                                    (keyTime, 2 * width + 1, reference.dv, "∂V")] {
                 for t in 0..<rows {
-                    #expect(gradients[t * stride + offset - 1] == 0.25 && gradients[t * stride + offset + d] == 0.25,
+                    #expect(gradients[t * stride + offset - 1].bitPattern == initial.bitPattern
+                            && gradients[t * stride + offset + d].bitPattern == initial.bitPattern,
                             "\(shape): \(name) row \(t) outside its columns")
                     for j in 0..<d {
-                        Self.expectClose(gradients[t * stride + offset + j], 0.25 + expected[t * d + j], scale: gradientScale,
-                                         "\(shape) \(name)[\(t), \(j)] (added into 0.25)")
+                        Self.expectClose(gradients[t * stride + offset + j], base + expected[t * d + j], scale: gradientScale,
+                                         "\(shape) \(name)[\(t), \(j)] (accumulates \(accumulates))")
                     }
                 }
             }

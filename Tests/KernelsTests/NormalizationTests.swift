@@ -32,6 +32,58 @@ import Testing
         #expect(nan[0].isNaN, "ReLU must propagate NaN")
     }
 
+    /// The written ReLU gradient (in place on the upstream gradient too) is the added one from zero;
+    /// passes long enough to split give the same bits on two threads.
+    @Test(arguments: [1, 2])
+    func writtenReLUGradientAndSplitPasses(threads: Int) {
+        let saved = Parallelism.threads
+        Parallelism.threads = threads
+        defer { Parallelism.threads = saved }
+        var random = SeededRandom(seed: 13)
+        for count in Self.sizes + [Parallelism.elementwiseSplitMinimum + 37] {
+            let x = (0..<count).map { _ in Float(random.uniform(-1, 1)) }
+            let g = (0..<count).map { _ in Float(random.uniform(-1, 1)) }
+            var y = [Float](repeating: 9, count: count), added = [Float](repeating: 0, count: count)
+            Float.relu(x, &y, count: count)
+            Float.reluBackward(output: y, outputGradient: g, addingInto: &added, count: count)
+            var written = [Float](repeating: .nan, count: count), inPlace = g
+            Float.reluBackward(output: y, outputGradient: g, writingInto: &written, count: count)
+            inPlace.withUnsafeMutableBufferPointer { Float.reluBackward(output: y, outputGradient: $0.baseAddress!, writingInto: $0.baseAddress!, count: count) }
+            var sum = x
+            Float.addScaled(g, scale: 0.5, into: &sum, count: count)
+            #expect(y == x.map { max($0, 0) }, "relu count \(count)")
+            #expect(written == added && inPlace == added, "written relu backward count \(count)")
+            #expect(sum == zip(x, g).map { $0 + 0.5 * $1 }, "addScaled count \(count)")
+        }
+    }
+
+    /// Layer normalisation over enough rows to split: the same bits on one thread and two, and a
+    /// written input gradient equal to one added to zeros.
+    @Test func layerNormIsTheSameOnTwoThreadsAndWhenWritten() {
+        var random = SeededRandom(seed: 14)
+        let rows = 301, columns = 24
+        let x = (0..<(rows * columns)).map { _ in Float(random.uniform(-2, 2)) }
+        let g = (0..<(rows * columns)).map { _ in Float(random.uniform(-1, 1)) }
+        let gamma = (0..<columns).map { _ in Float(random.uniform(0.5, 1.5)) }, beta = (0..<columns).map { _ in Float(random.uniform(-1, 1)) }
+        func run(threads: Int, accumulate: Bool) -> [[Float]] {
+            let saved = Parallelism.threads
+            Parallelism.threads = threads
+            defer { Parallelism.threads = saved }
+            var y = [Float](repeating: 0, count: rows * columns), xHat = y, inverse = [Float](repeating: 0, count: rows)
+            Float.layerNormForward(x, rows: rows, columns: columns, epsilon: 1e-5, gamma: gamma, beta: beta,
+                                   normalized: &xHat, inverseStandardDeviation: &inverse, output: &y)
+            var dGamma = [Float](repeating: 0.5, count: columns), dBeta = dGamma
+            var dx = [Float](repeating: accumulate ? 0 : .nan, count: rows * columns)
+            Float.layerNormBackward(normalized: xHat, inverseStandardDeviation: inverse, outputGradient: g, gamma: gamma, rows: rows,
+                                    columns: columns, gammaGradient: &dGamma, betaGradient: &dBeta, addingInto: &dx, accumulate: accumulate)
+            return [y, xHat, inverse, dGamma, dBeta, dx]
+        }
+        let reference = run(threads: 1, accumulate: true)
+        #expect(run(threads: 2, accumulate: true) == reference, "two threads")
+        #expect(run(threads: 1, accumulate: false) == reference, "written, one thread")
+        #expect(run(threads: 2, accumulate: false) == reference, "written, two threads")
+    }
+
     @Test func layerNormMatchesReference() {
         var random = SeededRandom(seed: 12)
         for rows in [0, 1, 3] {

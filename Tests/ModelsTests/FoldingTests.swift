@@ -42,8 +42,9 @@ import Testing
         }
     }
 
-    /// The cnn (folding, convolutions and batch norms writing) and the seed model (attention writing).
-    @Test(arguments: ["cnn", "bilstm-attention"], [(true, 1), (false, 1), (true, 2), (false, 2)])
+    /// The cnn (folding, convolutions and batch norms writing), the seed model (attention writing),
+    /// posenc-attention (the encoder writing) and ffn (dense layers writing).
+    @Test(arguments: ["cnn", "bilstm-attention", "posenc-attention", "ffn"], [(true, 1), (false, 1), (true, 2), (false, 2)])
     func foldedAndWrittenGiveTheSameBits(model: String, mode: (training: Bool, threads: Int)) throws {
         let (training, threads) = mode
         let separate = try Self.pass(model, folded: false, writes: false, training: training, threads: threads)
@@ -57,6 +58,14 @@ import Testing
             #expect(fast.inputGradient == separate.inputGradient, "input gradient, \(what)")
             #expect(fast.state == separate.state, "running statistics after the forward, \(what)")
         }
+    }
+
+    /// The thread count never changes a bit, for every built-in model.
+    @Test(arguments: ["cnn", "bilstm-attention", "bilstm-multihead", "posenc-attention", "ffn"], [true, false])
+    func oneAndTwoThreadsGiveTheSameBits(model: String, training: Bool) throws {
+        let one = try Self.pass(model, folded: true, writes: true, training: training, threads: 1)
+        let two = try Self.pass(model, folded: true, writes: true, training: training, threads: 2)
+        #expect(one == two, "\(model), training \(training)")
     }
 
     @Test func foldingFindsEveryBatchNormReLUPair() throws {

@@ -86,13 +86,14 @@ int serieslens_attention_forward_f32(const float *query, long query_stride, cons
                                      long head_size, float scale, float *weights, float *context,
                                      long context_stride, float *scratch);
 /// Backward, from ∂L/∂context and the forward's P: adds ∂Q += scale · ∂S K, ∂K += scale · ∂Sᵀ Q and
-/// ∂V += Pᵀ ∂C, where ∂S = P ⊙ (∂C Vᵀ − rowsum(P ⊙ ∂C Vᵀ)).
+/// ∂V += Pᵀ ∂C, where ∂S = P ⊙ (∂C Vᵀ − rowsum(P ⊙ ∂C Vᵀ)); with `accumulate` 0 it writes them
+/// instead (the same bits as adding to zeros).
 int serieslens_attention_backward_f32(const float *context_gradient, long context_gradient_stride, const float *weights,
                                       const float *query, long query_stride, const float *key, long key_stride,
                                       const float *value, long value_stride, float *query_gradient,
                                       long query_gradient_stride, float *key_gradient, long key_gradient_stride,
                                       float *value_gradient, long value_gradient_stride, long query_time,
-                                      long key_time, long head_size, float scale, float *scratch);
+                                      long key_time, long head_size, float scale, float *scratch, int accumulate);
 long serieslens_attention_scratch_floats(long key_time, long head_size);
 int serieslens_attention_supports_head_size(long head_size);
 
