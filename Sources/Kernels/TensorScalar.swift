@@ -271,20 +271,22 @@ extension TensorScalar {
         }
     }
     @inlinable public static func reluBackward(output: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>, addingInto inputGradient: UnsafeMutablePointer<Self>, count: Int) {
-        KernelProfiler.measure(.activationBackward, work: count) {
-            Parallelism.splitElementwise(count) { range in
-                let first = range.lowerBound
-                Elementwise.reluBackward(
-                    output: output + first, outputGradient: outputGradient + first, addingInto: inputGradient + first, count: range.count)
-            }
-        }
+        reluGradient(output: output, outputGradient: outputGradient, into: inputGradient, accumulate: true, count: count)
     }
     @inlinable public static func reluBackward(output: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>, writingInto inputGradient: UnsafeMutablePointer<Self>, count: Int) {
+        reluGradient(output: output, outputGradient: outputGradient, into: inputGradient, accumulate: false, count: count)
+    }
+    @inlinable static func reluGradient(
+        output: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>, into inputGradient: UnsafeMutablePointer<Self>, accumulate: Bool, count: Int
+    ) {
         KernelProfiler.measure(.activationBackward, work: count) {
             Parallelism.splitElementwise(count) { range in
-                let first = range.lowerBound
-                Elementwise.reluBackward(
-                    output: output + first, outputGradient: outputGradient + first, writingInto: inputGradient + first, count: range.count)
+                let (first, part) = (range.lowerBound, range.count)
+                if accumulate {
+                    Elementwise.reluBackward(output: output + first, outputGradient: outputGradient + first, addingInto: inputGradient + first, count: part)
+                } else {
+                    Elementwise.reluBackward(output: output + first, outputGradient: outputGradient + first, writingInto: inputGradient + first, count: part)
+                }
             }
         }
     }

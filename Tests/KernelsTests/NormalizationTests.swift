@@ -9,6 +9,14 @@ import Testing
 @Suite struct NormalizationTests {
     static let sizes = [0, 1, 2, 3, 7, 8, 9, 17, 33]
 
+    /// Runs `body` with `Parallelism.threads` set to `threads`.
+    static func withThreads<Result>(_ threads: Int, _ body: () -> Result) -> Result {
+        let saved = Parallelism.threads
+        Parallelism.threads = threads
+        defer { Parallelism.threads = saved }
+        return body()
+    }
+
     static func close(_ a: Float, _ b: Double, _ tolerance: Double = 1e-5) -> Bool {
         abs(Double(a) - b) <= tolerance * max(1, abs(b)) || (a.isNaN && b.isNaN)
     }
@@ -36,9 +44,10 @@ import Testing
     /// passes long enough to split give the same bits on two threads.
     @Test(arguments: [1, 2])
     func writtenReLUGradientAndSplitPasses(threads: Int) {
-        let saved = Parallelism.threads
-        Parallelism.threads = threads
-        defer { Parallelism.threads = saved }
+        Self.withThreads(threads) { checkWrittenReLUGradientAndSplitPasses() }
+    }
+
+    func checkWrittenReLUGradientAndSplitPasses() {
         var random = SeededRandom(seed: 13)
         for count in Self.sizes + [Parallelism.elementwiseSplitMinimum + 37] {
             let x = (0..<count).map { _ in Float(random.uniform(-1, 1)) }
@@ -65,10 +74,8 @@ import Testing
         let x = (0..<(rows * columns)).map { _ in Float(random.uniform(-2, 2)) }
         let g = (0..<(rows * columns)).map { _ in Float(random.uniform(-1, 1)) }
         let gamma = (0..<columns).map { _ in Float(random.uniform(0.5, 1.5)) }, beta = (0..<columns).map { _ in Float(random.uniform(-1, 1)) }
-        func run(threads: Int, accumulate: Bool) -> [[Float]] {
-            let saved = Parallelism.threads
-            Parallelism.threads = threads
-            defer { Parallelism.threads = saved }
+        func run(threads: Int, accumulate: Bool) -> [[Float]] { Self.withThreads(threads) { run(accumulate: accumulate) } }
+        func run(accumulate: Bool) -> [[Float]] {
             var y = [Float](repeating: 0, count: rows * columns), xHat = y, inverse = [Float](repeating: 0, count: rows)
             Float.layerNormForward(x, rows: rows, columns: columns, epsilon: 1e-5, gamma: gamma, beta: beta,
                                    normalized: &xHat, inverseStandardDeviation: &inverse, output: &y)
@@ -174,9 +181,10 @@ import Testing
     /// bit, on one thread and two, in training and evaluation.
     @Test(arguments: [1, 2])
     func rectifiedBatchNormIsBatchNormThenReLU(threads: Int) {
-        let saved = Parallelism.threads
-        Parallelism.threads = threads
-        defer { Parallelism.threads = saved }
+        Self.withThreads(threads) { checkRectifiedBatchNorm() }
+    }
+
+    func checkRectifiedBatchNorm() {
         var random = SeededRandom(seed: 17)
         for rows in [0, 1, 3, 17, 300] {
             for columns in Self.sizes {
