@@ -41,6 +41,8 @@ public enum KernelProfiler {
         case normalization = "layer/batch norm"
         case normalizationBackward = "layer/batch norm backward"
         case convolutionLayout = "convolution padding and weight layout"
+        /// Winograd convolution's input, output and output-gradient transforms (elements written).
+        case winogradTransform = "winograd transforms"
         case rowProducts = "row products (dots, weighted sums, rank-1)"
 
         /// Matrix products report GFLOP/s; the rest, millions of elements per second.

@@ -1,5 +1,53 @@
 import Kernels
 
+/// How `Conv1D` computes its products.
+public enum ConvolutionAlgorithm: Equatable, Sendable, CustomStringConvertible {
+    /// The sliding-window product: the same sums, in the same order, as the definition.
+    case direct
+    /// Winograd's F(m, K) with m = `outputsPerTile` (`Winograd`).
+    case winograd(outputsPerTile: Int)
+
+    /// Winograd where it pays: kernels of 2–7 taps over at least 8 input channels, the layers
+    /// whose products dominate (a single-channel first layer is a thin product either way), with
+    /// F(4, K): 6–10 products per 4 steps, whose transforms stay exact in binary (points 0, ±1, ±2,
+    /// ±½). Measured in docs/PERFORMANCE.md ("ninth pass").
+    public static func automatic(inputChannels: Int, kernelSize: Int) -> ConvolutionAlgorithm {
+        (2...7).contains(kernelSize) && inputChannels >= 8 ? .winograd(outputsPerTile: 4) : .direct
+    }
+
+    public var description: String {
+        switch self {
+        case .direct: "direct"
+        case .winograd(let m): "winograd F(\(m), K)"
+        }
+    }
+
+    /// Kernels up to this size have enough interpolation points for F(4, K).
+    public static let largestWinogradKernel = WinogradTransform.finitePoints.count + 2 - 4
+
+    /// The algorithm a user's choice means for a layer; nil when Winograd is asked for a kernel
+    /// larger than `largestWinogradKernel`.
+    public init?(_ choice: ConvolutionChoice, inputChannels: Int, kernelSize: Int) {
+        switch choice {
+        case .auto: self = .automatic(inputChannels: inputChannels, kernelSize: kernelSize)
+        case .direct: self = .direct
+        case .winograd:
+            guard kernelSize <= Self.largestWinogradKernel else { return nil }
+            self = .winograd(outputsPerTile: 4)
+        }
+    }
+}
+
+/// What a user asks for (`--convolution`, or a conv1d layer's "algorithm" field).
+public enum ConvolutionChoice: String, Codable, Sendable, CaseIterable {
+    /// `ConvolutionAlgorithm.automatic`.
+    case auto
+    /// The sliding-window product, which sums in the definition's order.
+    case direct
+    /// Winograd F(4, K) for every kernel (up to `ConvolutionAlgorithm.largestWinogradKernel`).
+    case winograd
+}
+
 /// One-dimensional convolution over time with "same" padding, PyTorch
 /// `nn.Conv1d(C, O, K, padding=K // 2)` for odd K (and `padding="same"` for any K: (K−1)/2 zeros
 /// before the series, the rest after), but channels-last:
@@ -14,6 +62,13 @@ import Kernels
 /// gradient against the flipped weight). With two threads each takes half the batch (padding its
 /// own series); the weight and bias gradients are summed per half and the halves added in a fixed
 /// order, so one or two threads give the same bits.
+///
+/// With `algorithm` `.winograd(outputsPerTile: m)` the products are Winograd's F(m, K) instead
+/// (`Winograd`): per tile of m steps, n = m + K − 1 products of depth C against the transformed
+/// filter, 2·n·C·O FLOPs where the sliding window takes 2·m·K·C·O. The input gradient is the same
+/// algorithm on ∂ŷ with the flipped filter, and the weight gradient is taken in the transformed
+/// domain (∂U_i += V_iᵀ·∂M_i, then ∂W = Gᵀ·∂U). It rounds differently from the direct sum (bounded
+/// in `WinogradTests`), so `.direct` stays available (`--convolution direct`).
 public final class Conv1D<Scalar: TensorScalar>: Layer, InputGradientWriting, @unchecked Sendable {
     public let name: String
     public let inputChannels: Int
@@ -26,15 +81,28 @@ public final class Conv1D<Scalar: TensorScalar>: Layer, InputGradientWriting, @u
     private let forwardWeight = Buffer<Scalar>()     // Ŵ (K·C, O)
     private let flippedWeight = Buffer<Scalar>()     // W̃ (K·O, C)
     private let windowGradients = Buffer<Scalar>()   // 2 × (K·C, O), one per half of the batch
-    private let zeros = Buffer<Scalar>()             // (C): the "bias" of a written input gradient
+    private let zeros = Buffer<Scalar>()             // (max(C, O)): the "bias" of a written product
     public var writesInputGradient = false
+    public let algorithm: ConvolutionAlgorithm
+    private let winograd: WinogradPlan?
+    private let transformedFilter = Buffer<Scalar>() // U (n, C, O)
+    private let flippedFilter = Buffer<Scalar>()     // U' (n, O, C), of the flipped weight
+    private let tileScratch = Buffer<Scalar>()       // 2 × (transformed tiles, products), one per half
 
-    public init(name: String, inputChannels: Int, outputChannels: Int, kernelSize: Int) {
+    /// `algorithm` nil: `ConvolutionAlgorithm.automatic`.
+    public init(name: String, inputChannels: Int, outputChannels: Int, kernelSize: Int, algorithm: ConvolutionAlgorithm? = nil) {
         precondition(kernelSize >= 1, "kernel size must be at least 1")
         self.name = name
         self.inputChannels = inputChannels
         self.outputChannels = outputChannels
         self.kernelSize = kernelSize
+        let algorithm = algorithm ?? .automatic(inputChannels: inputChannels, kernelSize: kernelSize)
+        self.algorithm = algorithm
+        if case .winograd(let outputsPerTile) = algorithm {
+            winograd = WinogradPlan(WinogradTransform(outputs: outputsPerTile, taps: kernelSize))
+        } else {
+            winograd = nil
+        }
     }
 
     /// Zeros before the series; (K − 1) − leftPadding after it.
@@ -69,6 +137,10 @@ public final class Conv1D<Scalar: TensorScalar>: Layer, InputGradientWriting, @u
         _ input: UnsafePointer<Scalar>, shape: ActivationShape, batch: Int,
         output: UnsafeMutablePointer<Scalar>, parameters: ParameterStore<Scalar>, training: Bool
     ) {
+        if let winograd {
+            forwardWinograd(winograd, input, time: shape.time ?? 0, batch: batch, output: output, parameters: parameters)
+            return
+        }
         let time = shape.time ?? 0, channels = inputChannels, outputs = outputChannels, kernel = kernelSize
         let paddedTime = time + kernel - 1
         paddedInput.resize(batch * paddedTime * channels)
@@ -94,6 +166,11 @@ public final class Conv1D<Scalar: TensorScalar>: Layer, InputGradientWriting, @u
         inputGradient: UnsafeMutablePointer<Scalar>?, shape: ActivationShape, batch: Int,
         parameters: ParameterStore<Scalar>
     ) {
+        if let winograd {
+            backwardWinograd(winograd, input: input, outputGradient: outputGradient, inputGradient: inputGradient, time: shape.time ?? 0,
+                             batch: batch, parameters: parameters)
+            return
+        }
         let time = shape.time ?? 0, channels = inputChannels, outputs = outputChannels, kernel = kernelSize
         let paddedTime = time + kernel - 1, windowSize = kernel * channels * outputs
         // Per half of the batch: the window gradient, then the bias gradient.
@@ -136,6 +213,160 @@ public final class Conv1D<Scalar: TensorScalar>: Layer, InputGradientWriting, @u
         Scalar.addWindowWeightGradient(gradients, parts: 2, outputChannels: outputs, channels: channels, kernel: kernel,
                                        into: parameters.gradient(weightID))
         let biasGradient = parameters.gradient(biasID), biasSums = gradients + 2 * windowSize
+        for o in 0..<outputs { biasGradient[o] += biasSums[o] + biasSums[outputs + o] }
+    }
+
+    // MARK: Winograd
+
+    /// The transform's coefficients in Scalar: Bᵀ (n × n), Aᵀ (m × n), A (n × m) and G (n × K).
+    struct WinogradPlan {
+        let transform: WinogradTransform
+        let input = Buffer<Scalar>(), output = Buffer<Scalar>(), outputTransposed = Buffer<Scalar>(), filter = Buffer<Scalar>()
+        /// Tiles transformed and multiplied at a time: their transformed rows (n·max(C, O) each)
+        /// and products stay in L2 between the passes.
+        static var tilesPerBlock: Int { 128 }
+
+        init(_ transform: WinogradTransform) {
+            self.transform = transform
+            let m = transform.outputs, n = transform.points
+            input.resize(n * n)
+            output.resize(m * n)
+            outputTransposed.resize(n * m)
+            for index in 0..<(n * n) { input.pointer[index] = Scalar(transform.inputTransform[index]) }
+            filter.resize(n * transform.taps)
+            for index in 0..<(n * transform.taps) { filter.pointer[index] = Scalar(transform.filterTransform[index]) }
+            for j in 0..<m {
+                for i in 0..<n {
+                    output.pointer[j * n + i] = Scalar(transform.outputTransform[j * n + i])
+                    outputTransposed.pointer[i * m + j] = Scalar(transform.outputTransform[j * n + i])
+                }
+            }
+        }
+
+        func tiles(_ time: Int) -> Int { (time + transform.outputs - 1) / transform.outputs }
+    }
+
+    /// One half of the batch's scratch: transformed tiles and products, tilesPerBlock × n × max(C, O)
+    /// each, and an edge tile, n × max(C, O).
+    private func scratch(_ plan: WinogradPlan, part: Int) -> WinogradScratch {
+        let width = max(inputChannels, outputChannels), block = WinogradPlan.tilesPerBlock * plan.transform.points * width
+        let start = tileScratch.pointer + part * (2 * block + plan.transform.points * width)
+        return WinogradScratch(transformed: start, products: start + block, edge: start + 2 * block)
+    }
+
+    struct WinogradScratch {
+        let transformed: UnsafeMutablePointer<Scalar>, products: UnsafeMutablePointer<Scalar>, edge: UnsafeMutablePointer<Scalar>
+    }
+
+    private func reserveScratch(_ plan: WinogradPlan) {
+        let width = max(inputChannels, outputChannels)
+        tileScratch.resize(2 * (2 * WinogradPlan.tilesPerBlock + 1) * plan.transform.points * width)
+        zeros.resize(width, zeroed: true)
+    }
+
+    /// y_b = Aᵀ·[U ⊙ Bᵀ·x̂_b] + bias per block of tiles: the input transform (x̂ never materialised),
+    /// n products of depth C written over the products buffer, and the output transform starting
+    /// from the bias.
+    private func forwardWinograd(
+        _ plan: WinogradPlan, _ input: UnsafePointer<Scalar>, time: Int, batch: Int, output: UnsafeMutablePointer<Scalar>,
+        parameters: ParameterStore<Scalar>
+    ) {
+        let channels = inputChannels, outputs = outputChannels, kernel = kernelSize
+        transformedFilter.resize(plan.transform.points * channels * outputs)
+        reserveScratch(plan)
+        Scalar.winogradFilter(parameters.value(weightID), outputChannels: outputs, channels: channels, kernel: kernel, flipped: false,
+                              points: plan.transform.points, filterTransform: plan.filter.pointer, into: transformedFilter.pointer)
+        let filter = transformedFilter.pointer, bias = parameters.value(biasID), before = leftPadding
+        Parallelism.splitInHalves(batch) { series, part in
+            let scratch = scratch(plan, part: part)
+            for b in series {
+                winogradCorrelate(plan, input + b * time * channels, time: time, before: before, channels: channels, outputs: outputs,
+                                  filter: filter, bias: bias, accumulate: false, scratch: scratch, into: output + b * time * outputs)
+            }
+        }
+    }
+
+    /// One series: y (T × outputs) = [bias +] the correlation of x (T × channels, read as padded by
+    /// `before` zeros) with the transformed filter (n × channels × outputs); added to y with
+    /// `accumulate`.
+    private func winogradCorrelate(
+        _ plan: WinogradPlan, _ series: UnsafePointer<Scalar>, time: Int, before: Int, channels: Int, outputs: Int,
+        filter: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>?, accumulate: Bool, scratch: WinogradScratch,
+        into output: UnsafeMutablePointer<Scalar>
+    ) {
+        let m = plan.transform.outputs, n = plan.transform.points, zeros = zeros.pointer
+        var firstTile = 0
+        let tiles = plan.tiles(time)
+        while firstTile < tiles {
+            let count = min(WinogradPlan.tilesPerBlock, tiles - firstTile)
+            Winograd.transformSeriesInput(series, time: time, channels: channels, before: before, firstTile: firstTile, count: count,
+                                          outputs: m, points: n, coefficients: plan.input.pointer, edge: scratch.edge,
+                                          into: scratch.transformed)
+            for i in 0..<n {
+                Scalar.smallMultiplyAddingBias(
+                    m: count, n: outputs, k: channels, a: scratch.transformed + i * count * channels, lda: channels,
+                    b: filter + i * channels * outputs, ldb: outputs, bias: zeros, c: scratch.products + i * count * outputs, ldc: outputs)
+            }
+            Scalar.winogradOutput(scratch.products, rows: min(count * m, time - firstTile * m), channels: outputs, outputs: m, points: n,
+                                  coefficients: plan.output.pointer, bias: bias, accumulate: accumulate,
+                                  into: output + firstTile * m * outputs)
+            firstTile += count
+        }
+    }
+
+    /// Per half of the batch, per series: ∂U_i += V_iᵀ·∂M_i over blocks of tiles (V recomputed from
+    /// the padded input kept by the forward pass, ∂M = A·∂y), and ∂x = the correlation of ∂ŷ with
+    /// the flipped filter. ∂W = Gᵀ·(∂U of the first half + ∂U of the second).
+    private func backwardWinograd(
+        _ plan: WinogradPlan, input: UnsafePointer<Scalar>, outputGradient: UnsafePointer<Scalar>,
+        inputGradient: UnsafeMutablePointer<Scalar>?, time: Int, batch: Int, parameters: ParameterStore<Scalar>
+    ) {
+        let channels = inputChannels, outputs = outputChannels, kernel = kernelSize
+        let m = plan.transform.outputs, n = plan.transform.points
+        let filterSize = n * channels * outputs, tiles = plan.tiles(time)
+        windowGradients.resize(2 * (filterSize + outputs), zeroed: true)
+        reserveScratch(plan)
+        if inputGradient != nil {
+            flippedFilter.resize(filterSize)
+            Scalar.winogradFilter(parameters.value(weightID), outputChannels: outputs, channels: channels, kernel: kernel, flipped: true,
+                                  points: n, filterTransform: plan.filter.pointer, into: flippedFilter.pointer)
+        }
+        let gradients = windowGradients.pointer, flipped = flippedFilter.pointer
+        let before = leftPadding, gradientBefore = rightPadding, writes = writesInputGradient
+        Parallelism.forBothHalves(batch) { series, part in
+            let scratch = scratch(plan, part: part)
+            Scalar.addColumnSums(of: outputGradient + series.lowerBound * time * outputs, rows: series.count * time, columns: outputs,
+                                 into: gradients + 2 * filterSize + part * outputs)
+            for b in series {
+                let seriesInput = input + b * time * channels, seriesGradient = outputGradient + b * time * outputs
+                var firstTile = 0
+                while firstTile < tiles {
+                    let count = min(WinogradPlan.tilesPerBlock, tiles - firstTile)
+                    Winograd.transformSeriesInput(seriesInput, time: time, channels: channels, before: before, firstTile: firstTile,
+                                                  count: count, outputs: m, points: n, coefficients: plan.input.pointer,
+                                                  edge: scratch.edge, into: scratch.transformed)
+                    Scalar.winogradOutputGradient(seriesGradient + firstTile * m * outputs, rows: min(count * m, time - firstTile * m),
+                                                  channels: outputs, outputs: m, points: n, coefficients: plan.outputTransposed.pointer,
+                                                  into: scratch.products)
+                    for i in 0..<n {
+                        Scalar.smallMultiplyAddTransposedA(
+                            m: channels, n: outputs, k: count, a: scratch.transformed + i * count * channels, lda: channels,
+                            b: scratch.products + i * count * outputs, ldb: outputs,
+                            c: gradients + part * filterSize + i * channels * outputs, ldc: outputs)
+                    }
+                    firstTile += count
+                }
+                if let inputGradient {
+                    // ∂x = ∂y read as padded by K − 1 − P zeros, correlated with the flipped filter.
+                    winogradCorrelate(plan, seriesGradient, time: time, before: gradientBefore, channels: outputs, outputs: channels,
+                                      filter: flipped, bias: writes ? zeros.pointer : nil, accumulate: !writes, scratch: scratch,
+                                      into: inputGradient + b * time * channels)
+                }
+            }
+        }
+        Scalar.addWinogradFilterGradient(gradients, parts: 2, outputChannels: outputs, channels: channels, kernel: kernel,
+                                         points: n, filterTransform: plan.filter.pointer, into: parameters.gradient(weightID))
+        let biasGradient = parameters.gradient(biasID), biasSums = gradients + 2 * filterSize
         for o in 0..<outputs { biasGradient[o] += biasSums[o] + biasSums[outputs + o] }
     }
 }

@@ -228,14 +228,26 @@ public enum Conv1DKind: LayerKind {
     public struct Configuration: Codable, Sendable {
         public var channels: Int
         public var kernel: Int
+        /// auto (the default), direct or winograd; absent: `Conv1DKind.defaultChoice`.
+        public var algorithm: ConvolutionChoice?
     }
     public static let kind = "conv1d"
-    public static let summary = "1-D convolution over time, same padding (nn.Conv1d); channels, kernel"
+    public static let summary = "1-D convolution over time, same padding (nn.Conv1d); channels, kernel, algorithm (auto|direct|winograd)"
+
+    /// The choice for layers whose definition names none: the CLI's `--convolution`, set before
+    /// models are built.
+    nonisolated(unsafe) public static var defaultChoice = ConvolutionChoice.auto
+
     public static func makeLayer<Scalar: TensorScalar>(name: String, configuration: Configuration, context: LayerContext, as scalar: Scalar.Type) throws -> any Layer<Scalar> {
         try positive(configuration.channels, "channels")
         try positive(configuration.kernel, "kernel")
+        let choice = configuration.algorithm ?? defaultChoice
+        guard let algorithm = ConvolutionAlgorithm(choice, inputChannels: context.input.features, kernelSize: configuration.kernel) else {
+            throw FieldError(configuration.algorithm == nil ? "kernel" : "algorithm",
+                             "winograd supports kernels up to \(ConvolutionAlgorithm.largestWinogradKernel), got \(configuration.kernel)")
+        }
         return Conv1D<Scalar>(name: name, inputChannels: context.input.features, outputChannels: configuration.channels,
-                              kernelSize: configuration.kernel)
+                              kernelSize: configuration.kernel, algorithm: algorithm)
     }
 }
 

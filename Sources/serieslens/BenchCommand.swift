@@ -142,7 +142,7 @@ struct BenchCommand: ParsableCommand {
         var arguments = ["bench", "--single", name, "--epochs", "\(epochs)", "--length", "\(workload.length)",
                          "--train-series", "\(trainSeries)", "--validation-series", "\(validationSeries)",
                          "--batch-size", "\(workload.batchSize)", "--threads", "\(threads)", "--seed", "\(workload.seed)",
-                         "--inference-seconds", "\(inferenceSeconds)"]
+                         "--inference-seconds", "\(inferenceSeconds)", "--convolution", workload.convolution.rawValue]
         for directory in plugins { arguments += ["--plugins", directory] }
         process.arguments = arguments
         let output = Pipe()
@@ -171,6 +171,7 @@ struct BenchCommand: ParsableCommand {
         let data = try synthetic.generate()
         let training = data.subset(Array(0..<trainSeries))
         let validation = data.subset(Array(trainSeries..<data.count))
+        Conv1DKind.defaultChoice = workload.convolution
         let model: SequentialClassifier<Float> = try ModelCatalog.make(
             name, inputChannels: data.channels, classCount: 2, length: workload.length,
             pluginDirectories: plugins + ModelRegistry.environmentPluginDirectories())

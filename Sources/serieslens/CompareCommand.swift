@@ -185,6 +185,7 @@ struct CompareCommand: ParsableCommand {
 
     private func execute(model: String, data: String, seed: UInt64,
                          split: (train: SeriesDataset, validation: SeriesDataset?, test: SeriesDataset), directory: URL) throws -> ComparisonRun {
+        Conv1DKind.defaultChoice = recipe.convolution
         let classifier: SequentialClassifier<Float> = try ModelCatalog.make(
             model, inputChannels: split.train.channels, classCount: split.train.classCount, length: split.train.length)
         classifier.initialize(seed: seed)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Foundation
 import Kernels
+import Layers
 import Models
 import Training
 
@@ -103,6 +104,7 @@ struct ProfileCommand: ParsableCommand {
         synthetic.length = workload.length
         synthetic.seed = workload.seed
         let data = try synthetic.generate()
+        Conv1DKind.defaultChoice = workload.convolution
         let classifier: SequentialClassifier<Float> = try ModelCatalog.make(
             model, inputChannels: data.channels, classCount: 2, length: workload.length,
             pluginDirectories: plugins + ModelRegistry.environmentPluginDirectories())

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Layers
+import Models
 import Training
 
 /// The training recipe, shared by `train` and `compare`.
@@ -37,6 +39,9 @@ struct RecipeOptions: ParsableArguments {
     @Option(help: "Threads: 2 runs the two LSTM directions on two cores.")
     var threads = 2
 
+    @Option(help: ArgumentHelp("Convolution algorithm for conv1d layers whose definition names none: auto (Winograd F(4, K) for kernels of 2–7 over ≥ 8 channels, else direct), direct (sums in the definition's order), winograd.", valueName: "auto|direct|winograd"))
+    var convolution = ConvolutionChoice.auto
+
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
@@ -72,6 +77,7 @@ struct RecipeOptions: ParsableArguments {
                      "validation": validationFraction == 0 ? "none (best epoch by training loss)" : "\(validationFraction) of the training data"]
         if weightDecay > 0 { lines["weight decay"] = "\(weightDecay)" }
         if let clipGradNorm { lines["gradient clipping"] = "\(clipGradNorm)" }
+        if convolution != .auto { lines["convolution"] = convolution.rawValue }
         return lines
     }
 }

@@ -1,4 +1,7 @@
 import ArgumentParser
+import Layers
+
+extension ConvolutionChoice: ExpressibleByArgument {}
 
 /// The workload options `bench` and `profile` share: the synthetic series, the batch, the threads
 /// and the output form.
@@ -17,6 +20,9 @@ struct WorkloadOptions: ParsableArguments {
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
+
+    @Option(help: ArgumentHelp("Convolution algorithm for conv1d layers whose definition names none: auto (Winograd F(4, K) for kernels of 2–7 over ≥ 8 channels, else direct), direct, winograd.", valueName: "auto|direct|winograd"))
+    var convolution = ConvolutionChoice.auto
 
     func validate() throws {
         guard length >= 1 else { throw ValidationError("--length must be at least 1") }

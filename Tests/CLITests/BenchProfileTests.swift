@@ -31,6 +31,19 @@ import Testing
         #expect(models[1]["parameters"] as? Int == 13250)
     }
 
+    @Test func convolutionChoiceIsAnOptionOfBenchProfileAndTrain() throws {
+        let profile = try CLITests.run(["profile", "--model", "cnn", "--steps", "2", "--length", "40", "--batch-size", "4", "--convolution", "direct"])
+        #expect(profile.status == 0, "\(profile.stderr)")
+        #expect(profile.stdout.contains("convolution padding and weight layout") && !profile.stdout.contains("winograd transforms"))
+        let automatic = try CLITests.run(["profile", "--model", "cnn", "--steps", "2", "--length", "40", "--batch-size", "4"])
+        #expect(automatic.status == 0 && automatic.stdout.contains("winograd transforms"), "\(automatic.stderr)")
+        for command in [["profile", "--model", "cnn"], ["bench", "--models", "cnn"], ["train", "--model", "cnn"]] {
+            let result = try CLITests.run(command + ["--convolution", "fft"])
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("--convolution") && result.stderr.contains("fft"), "\(command[0]): \(result.stderr)")
+        }
+    }
+
     @Test func benchRejectsAnUnknownModelInOneLine() throws {
         let result = try CLITests.run(["bench", "--models", "ffn,nope"])
         #expect(result.status == 1)

@@ -124,6 +124,8 @@ import Testing
          #"no-logits.json: layers[0]: the model ends in (T=32, F=4), expected 1 logit(s) per series (end in a layer with "features": "classes")"#),
         ("zero-kernel.json", layers(#"{ "kind": "conv1d", "name": "c", "channels": 4, "kernel": 0 }, { "kind": "cam-classifier", "name": "classifier" }"#),
          "zero-kernel.json: layers[0].kernel: must be a positive integer, got 0"),
+        ("winograd-kernel.json", layers(#"{ "kind": "conv1d", "name": "c", "channels": 4, "kernel": 11, "algorithm": "winograd" }, { "kind": "cam-classifier", "name": "classifier" }"#),
+         "winograd-kernel.json: layers[0].algorithm: winograd supports kernels up to 9, got 11"),
         ("duplicate-layer.json", layers(#"{ "kind": "relu", "name": "a" }, { "kind": "relu", "name": "a" }"#),
          "duplicate-layer.json: layers[1].name: layer name 'a' is used twice"),
         ("not-json.json", "{ \"name\": ",
@@ -145,6 +147,24 @@ import Testing
             let expected = message.replacingOccurrences(of: "\(file):", with: "\(url.path):")
             #expect(file == "not-json.json" ? error.description.hasPrefix(expected) : error.description == expected)
             #expect(!error.description.contains("\n"))
+        }
+    }
+
+    /// A conv1d layer's "algorithm" field, else `Conv1DKind.defaultChoice` (the CLI's --convolution).
+    @Test func convolutionAlgorithmFromTheDefinitionOrTheDefault() throws {
+        func algorithms(_ json: String) throws -> [ConvolutionAlgorithm] {
+            let definition = try ModelRegistry.decode(Data(json.utf8), file: "conv.json")
+            let model = try ModelRegistry(pluginDirectories: []).build(definition, file: "conv.json", inputChannels: 16, classCount: 2,
+                                                                      length: 20, as: Double.self)
+            return model.layers.compactMap { ($0 as? Conv1D<Double>)?.algorithm }
+        }
+        let json = Self.layers(#"{ "kind": "conv1d", "name": "a", "channels": 16, "kernel": 3 }, { "kind": "conv1d", "name": "b", "channels": 16, "kernel": 3, "algorithm": "direct" }, { "kind": "cam-classifier", "name": "classifier" }"#)
+        #expect(try algorithms(json) == [.winograd(outputsPerTile: 4), .direct])
+        Conv1DKind.defaultChoice = .direct
+        defer { Conv1DKind.defaultChoice = .auto }
+        #expect(try algorithms(json) == [.direct, .direct])
+        #expect(throws: DefinitionError.self) {
+            _ = try algorithms(json.replacingOccurrences(of: #""direct""#, with: #""fft""#))
         }
     }
 

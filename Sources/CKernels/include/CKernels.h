@@ -97,4 +97,23 @@ int serieslens_attention_backward_f32(const float *context_gradient, long contex
 long serieslens_attention_scratch_floats(long key_time, long head_size);
 int serieslens_attention_supports_head_size(long head_size);
 
+// Winograd convolution's transforms (Winograd.c): input x̂ → V (Bᵀ, n × n), output M → y
+// (start + Aᵀ, m × n; the last tile writes out_last rows, start = bias, y or 0) and output gradient
+// ∂y → ∂M (A, n × m; the last tile reads in_last rows, the rest are zeros). Rows of `channels`
+// floats, tiles `*_stride` apart, rows within a tile `*_row` apart.
+void serieslens_winograd_input_f32(const float *in, long in_stride, long in_row, float *out, long out_stride, long out_row,
+                                   long n, const float *coefficients, long tiles, long channels);
+void serieslens_winograd_output_f32(const float *in, long in_stride, long in_row, float *out, long out_stride, long out_row,
+                                    long n, long m, long out_last, const float *coefficients, long tiles, long channels,
+                                    const float *bias, int accumulate);
+void serieslens_winograd_output_gradient_f32(const float *in, long in_stride, long in_row, long in_last, float *out,
+                                             long out_stride, long out_row, long n, long m, const float *coefficients,
+                                             long tiles, long channels);
+// U[i][r][s] = Σ_k g[i][k]·w[r·row_stride + s·column_stride + first_tap + k·tap_step] (n × rows × columns),
+// and ∂W (O, C, K) += Σ_i g[i][k]·Σ_parts ∂U[i][c][o], g (n × taps).
+void serieslens_winograd_filter_f32(const float *w, long rows, long columns, long row_stride, long column_stride,
+                                    long first_tap, long tap_step, long taps, const float *g, long n, float *u);
+void serieslens_winograd_filter_gradient_f32(const float *du, long parts, long outputs, long channels, long taps,
+                                             const float *g, long n, float *dw);
+
 #endif

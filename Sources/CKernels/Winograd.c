@@ -1,0 +1,233 @@
+// Winograd convolution's transforms over channels-last tiles (see Sources/Kernels/Winograd.swift).
+// Rows hold `channels` floats; tiles are `*_stride` apart and the rows of a tile `*_row` apart. The
+// transformed side is point-major (row i of every tile in one block of tiles·C), so each of the n
+// products reads a contiguous matrix:
+//   input           x̂ → V:  n rows of x̂ (tile m·C, row C)      → n rows (tile C, row tiles·C)
+//   output          M → y:  n rows of M (tile C, row tiles·C)  → m rows (tile m·C, row C)
+//   output gradient ∂y → ∂M: m rows of ∂y (tile m·C, row C)    → n rows (tile C, row tiles·C)
+//
+// The points 0, ±1, ±2, ±½, ∞ make the transforms symmetric: the rows of a pair ±a share their
+// even-power terms and negate the odd ones, so each pair costs one even and one odd sum. F(4, 3)
+// and F(4, 5) (n = 6 and 8, the automatic choices) are written out that way, 8 channels at a time
+// in registers: 13–22 operations per tile and 8 channels where the dense matrix takes n·n FMAs
+// (which ran as long as the products they feed). Other sizes, and the channels left over past a
+// multiple of 8, apply the dense matrices given in `coefficients`.
+#include "CKernels.h"
+#include "Vector8.h"
+
+enum { MAX_ROWS = 16 };
+
+// Dense: out[i] = start + Σ_l coefficients[i][l]·in[l] over `reads` rows (the rest count as zeros)
+// and `writes` output rows, for channels [first, channels).
+static void dense_tile(const float *source, long in_row, long ins, long reads, float *target, long out_row, long writes,
+                       const float *coefficients, long first, long channels, const float *bias, int accumulate)
+{
+    long c = first;
+    for (; c + 8 <= channels; c += 8) {
+        f8 rows[MAX_ROWS];
+        for (long l = 0; l < reads; l++) rows[l] = load8(source + l * in_row + c);
+        for (long i = 0; i < writes; i++) {
+            f8 sum = bias ? load8(bias + c) : accumulate ? load8(target + i * out_row + c) : SPLAT(0.0f);
+            for (long l = 0; l < reads; l++) sum = fma8(SPLAT(coefficients[i * ins + l]), rows[l], sum);
+            store8(target + i * out_row + c, sum);
+        }
+    }
+    for (; c < channels; c++) {
+        for (long i = 0; i < writes; i++) {
+            float sum = bias ? bias[c] : accumulate ? target[i * out_row + c] : 0.0f;
+            for (long l = 0; l < reads; l++) sum = __builtin_fmaf(coefficients[i * ins + l], source[l * in_row + c], sum);
+            target[i * out_row + c] = sum;
+        }
+    }
+}
+
+#define IN(l) load8(source + (l) * in_row + c)
+#define OUT(i, v) store8(target + (i) * out_row + c, (v))
+
+// Bᵀ·d for the points 0, ±1, ±2, ∞ (F(4, 3)).
+static inline void input6(const float *source, long in_row, float *target, long out_row, long c)
+{
+    f8 d0 = IN(0), d1 = IN(1), d2 = IN(2), d3 = IN(3), d4 = IN(4), d5 = IN(5);
+    OUT(0, fma8(SPLAT(4.0f), d0, fma8(SPLAT(-5.0f), d2, d4)));
+    f8 even = fma8(SPLAT(-4.0f), d2, d4), odd = fma8(SPLAT(-4.0f), d1, d3);
+    OUT(1, even + odd);
+    OUT(2, even - odd);
+    even = d4 - d2;
+    odd = SPLAT(2.0f) * (d3 - d1);
+    OUT(3, even + odd);
+    OUT(4, even - odd);
+    OUT(5, fma8(SPLAT(4.0f), d1, fma8(SPLAT(-5.0f), d3, d5)));
+}
+
+// Bᵀ·d for the points 0, ±1, ±2, ±½, ∞ (F(4, 5)).
+static inline void input8(const float *source, long in_row, float *target, long out_row, long c)
+{
+    f8 d0 = IN(0), d1 = IN(1), d2 = IN(2), d3 = IN(3), d4 = IN(4), d5 = IN(5), d6 = IN(6), d7 = IN(7);
+    OUT(0, fma8(SPLAT(5.25f), d2 - d4, d6 - d0));
+    f8 even = fma8(SPLAT(-4.25f), d4, d2 + d6), odd = fma8(SPLAT(-4.25f), d3, d1 + d5);
+    OUT(1, even + odd);
+    OUT(2, even - odd);
+    even = fma8(SPLAT(0.25f), d2, fma8(SPLAT(-1.25f), d4, d6));
+    odd = fma8(SPLAT(0.5f), d1, fma8(SPLAT(-2.5f), d3, SPLAT(2.0f) * d5));
+    OUT(3, even + odd);
+    OUT(4, even - odd);
+    even = fma8(SPLAT(4.0f), d2, fma8(SPLAT(-5.0f), d4, d6));
+    odd = fma8(SPLAT(2.0f), d1, fma8(SPLAT(-2.5f), d3, SPLAT(0.5f) * d5));
+    OUT(5, even + odd);
+    OUT(6, even - odd);
+    OUT(7, fma8(SPLAT(5.25f), d3 - d5, d7 - d1));
+}
+
+// y = start + Aᵀ·M for m = 4 and n = 6 or 8; only the first `writes` rows are stored.
+static inline void output4(const float *source, long in_row, long n, float *target, long out_row, long writes, long c,
+                           const float *bias, int accumulate)
+{
+    f8 sum1 = IN(1) + IN(2), difference1 = IN(1) - IN(2), sum2 = IN(3) + IN(4), difference2 = IN(3) - IN(4);
+    f8 y0 = IN(0) + sum1 + sum2, y1 = fma8(SPLAT(2.0f), difference2, difference1);
+    f8 y2 = fma8(SPLAT(4.0f), sum2, sum1), y3 = fma8(SPLAT(8.0f), difference2, difference1);
+    if (n == 8) {
+        f8 sum3 = IN(5) + IN(6), difference3 = IN(5) - IN(6);
+        y0 += sum3;
+        y1 = fma8(SPLAT(0.5f), difference3, y1);
+        y2 = fma8(SPLAT(0.25f), sum3, y2);
+        y3 = fma8(SPLAT(0.125f), difference3, y3);
+    }
+    y3 += IN(n - 1);
+    f8 ys[4] = {y0, y1, y2, y3};
+    for (long j = 0; j < writes; j++) {
+        f8 start = bias ? load8(bias + c) : accumulate ? load8(target + j * out_row + c) : SPLAT(0.0f);
+        OUT(j, start + ys[j]);
+    }
+}
+
+// ∂M = A·∂y for m = 4 and n = 6 or 8; rows of ∂y past `reads` are zeros.
+static inline void output_gradient4(const float *source, long in_row, long reads, float *target, long out_row, long n, long c)
+{
+    f8 g0 = IN(0), g1 = reads > 1 ? IN(1) : SPLAT(0.0f), g2 = reads > 2 ? IN(2) : SPLAT(0.0f), g3 = reads > 3 ? IN(3) : SPLAT(0.0f);
+    OUT(0, g0);
+    f8 even = g0 + g2, odd = g1 + g3;
+    OUT(1, even + odd);
+    OUT(2, even - odd);
+    even = fma8(SPLAT(4.0f), g2, g0);
+    odd = fma8(SPLAT(8.0f), g3, SPLAT(2.0f) * g1);
+    OUT(3, even + odd);
+    OUT(4, even - odd);
+    if (n == 8) {
+        even = fma8(SPLAT(0.25f), g2, g0);
+        odd = fma8(SPLAT(0.125f), g3, SPLAT(0.5f) * g1);
+        OUT(5, even + odd);
+        OUT(6, even - odd);
+    }
+    OUT(n - 1, g3);
+}
+
+void serieslens_winograd_input_f32(const float *in, long in_stride, long in_row, float *out, long out_stride, long out_row,
+                                   long n, const float *coefficients, long tiles, long channels)
+{
+    int structured = n == 6 || n == 8;
+    long vectors = structured ? channels / 8 * 8 : 0;
+    for (long t = 0; t < tiles; t++) {
+        const float *source = in + t * in_stride;
+        float *target = out + t * out_stride;
+        for (long c = 0; c < vectors; c += 8) {
+            if (n == 6) input6(source, in_row, target, out_row, c);
+            else input8(source, in_row, target, out_row, c);
+        }
+        dense_tile(source, in_row, n, n, target, out_row, n, coefficients, vectors, channels, 0, 0);
+    }
+}
+
+void serieslens_winograd_output_f32(const float *in, long in_stride, long in_row, float *out, long out_stride, long out_row,
+                                    long n, long m, long out_last, const float *coefficients, long tiles, long channels,
+                                    const float *bias, int accumulate)
+{
+    int structured = m == 4 && (n == 6 || n == 8);
+    long vectors = structured ? channels / 8 * 8 : 0;
+    for (long t = 0; t < tiles; t++) {
+        const float *source = in + t * in_stride;
+        float *target = out + t * out_stride;
+        long writes = t == tiles - 1 ? out_last : m;
+        for (long c = 0; c < vectors; c += 8) output4(source, in_row, n, target, out_row, writes, c, bias, accumulate);
+        dense_tile(source, in_row, n, n, target, out_row, writes, coefficients, vectors, channels, bias, accumulate);
+    }
+}
+
+void serieslens_winograd_output_gradient_f32(const float *in, long in_stride, long in_row, long in_last, float *out,
+                                             long out_stride, long out_row, long n, long m, const float *coefficients,
+                                             long tiles, long channels)
+{
+    int structured = m == 4 && (n == 6 || n == 8);
+    long vectors = structured ? channels / 8 * 8 : 0;
+    for (long t = 0; t < tiles; t++) {
+        const float *source = in + t * in_stride;
+        float *target = out + t * out_stride;
+        long reads = t == tiles - 1 ? in_last : m;
+        for (long c = 0; c < vectors; c += 8) output_gradient4(source, in_row, reads, target, out_row, n, c);
+        dense_tile(source, in_row, m, reads, target, out_row, n, coefficients, vectors, channels, 0, 0);
+    }
+}
+
+// The filter transform, 8 columns at a time: u[i][r][s] = Σ_k g[i][k]·w[r·row_stride + s·column_stride
+// + first_tap + k·tap_step]. The forward filter reads PyTorch's (O, C, K) weight with r = c, s = o;
+// the input gradient's with r = o, s = c and the taps reversed. Loop orders that walked the weight
+// in order scattered the writes over 256-byte strides (5 ns per value, 1 ms of a cnn step).
+void serieslens_winograd_filter_f32(const float *w, long rows, long columns, long row_stride, long column_stride,
+                                    long first_tap, long tap_step, long taps, const float *g, long n, float *u)
+{
+    for (long r = 0; r < rows; r++) {
+        long s = 0;
+        for (; s + 8 <= columns; s += 8) {
+            f8 tap[MAX_ROWS];
+            for (long k = 0; k < taps; k++) {
+                const float *p = w + r * row_stride + s * column_stride + first_tap + k * tap_step;
+                for (int lane = 0; lane < 8; lane++) tap[k][lane] = p[lane * column_stride];
+            }
+            for (long i = 0; i < n; i++) {
+                f8 sum = SPLAT(0.0f);
+                for (long k = 0; k < taps; k++) sum = fma8(SPLAT(g[i * taps + k]), tap[k], sum);
+                store8(u + (i * rows + r) * columns + s, sum);
+            }
+        }
+        for (; s < columns; s++) {
+            const float *p = w + r * row_stride + s * column_stride + first_tap;
+            for (long i = 0; i < n; i++) {
+                float sum = 0.0f;
+                for (long k = 0; k < taps; k++) sum = __builtin_fmaf(g[i * taps + k], p[k * tap_step], sum);
+                u[(i * rows + r) * columns + s] = sum;
+            }
+        }
+    }
+}
+
+// ∂W[o][c][k] += Σ_i g[i][k]·Σ_p ∂U_p[i][c][o] over `parts` gradients of n·C·O each, 8 outputs o
+// at a time (contiguous in ∂U, `channels·taps` apart in ∂W).
+void serieslens_winograd_filter_gradient_f32(const float *du, long parts, long outputs, long channels, long taps,
+                                             const float *g, long n, float *dw)
+{
+    long size = channels * outputs, part_size = n * size;
+    for (long c = 0; c < channels; c++) {
+        long o = 0;
+        for (; o + 8 <= outputs; o += 8) {
+            f8 sums[MAX_ROWS];
+            for (long k = 0; k < taps; k++) sums[k] = SPLAT(0.0f);
+            for (long i = 0; i < n; i++) {
+                f8 total = load8(du + i * size + c * outputs + o);
+                for (long p = 1; p < parts; p++) total += load8(du + p * part_size + i * size + c * outputs + o);
+                for (long k = 0; k < taps; k++) sums[k] = fma8(SPLAT(g[i * taps + k]), total, sums[k]);
+            }
+            for (long k = 0; k < taps; k++)
+                for (int lane = 0; lane < 8; lane++) dw[((o + lane) * channels + c) * taps + k] += sums[k][lane];
+        }
+        for (; o < outputs; o++) {
+            for (long k = 0; k < taps; k++) {
+                float sum = 0.0f;
+                for (long i = 0; i < n; i++) {
+                    float total = du[i * size + c * outputs + o];
+                    for (long p = 1; p < parts; p++) total += du[p * part_size + i * size + c * outputs + o];
+                    sum = __builtin_fmaf(g[i * taps + k], total, sum);
+                }
+                dw[(o * channels + c) * taps + k] += sum;
+            }
+        }
+    }
+}
