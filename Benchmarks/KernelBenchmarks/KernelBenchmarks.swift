@@ -280,6 +280,32 @@ let benchmarks: @Sendable () -> Void = {
         }
         recordRate(benchmark, gigaflops, work: convFLOPs, start: start)
     }
+    // The layer's forward pass with each algorithm, both rated by the direct definition's FLOPs:
+    // Winograd F(4, 5) does 2/5 of those multiply-adds (plus its transforms), so its "GFLOP/s" is
+    // the rate of the convolution, not of the arithmetic it runs.
+    for algorithm in [ConvolutionAlgorithm.direct, .winograd(outputsPerTile: 4)] {
+        let label = algorithm == .direct ? "direct-layer" : "winograd-F(4,\(convKernel))-layer"
+        Benchmark("conv1d/\(label)/B\(convBatch)xT\(convTime)xC\(convIn)xO\(convOut)xK\(convKernel)") { benchmark in
+            let layer = Conv1D<Float>(name: "conv", inputChannels: convIn, outputChannels: convOut, kernelSize: convKernel, algorithm: algorithm)
+            var layout = ParameterLayout()
+            layer.declareParameters(in: &layout)
+            let parameters = ParameterStore<Float>(layout: layout)
+            var random = SeededRandom(seed: 11)
+            layer.initializeParameters(parameters, random: &random)
+            var output = [Float](repeating: 0, count: convBatch * convTime * convOut)
+            let shape = ActivationShape(time: convTime, features: convIn)
+            let start = ContinuousClock.now
+            for _ in benchmark.scaledIterations {
+                convInput.withUnsafeBufferPointer { x in
+                    output.withUnsafeMutableBufferPointer { y in
+                        layer.forward(x.baseAddress!, shape: shape, batch: convBatch, output: y.baseAddress!, parameters: parameters, training: false)
+                    }
+                }
+                blackHole(output)
+            }
+            recordRate(benchmark, gigaflops, work: convFLOPs, start: start)
+        }
+    }
     Benchmark("conv1d/naive/B\(convBatch)xT\(convTime)xC\(convIn)xO\(convOut)xK\(convKernel)",
               configuration: .init(metrics: [.wallClock, .throughput, gigaflops, megaelements], warmupIterations: 0,
                                    maxDuration: .seconds(2), maxIterations: 3)) { benchmark in

@@ -7,12 +7,14 @@ public enum ConvolutionAlgorithm: Equatable, Sendable, CustomStringConvertible {
     /// Winograd's F(m, K) with m = `outputsPerTile` (`Winograd`).
     case winograd(outputsPerTile: Int)
 
-    /// Winograd where it pays: kernels of 2–7 taps over at least 8 input channels, the layers
-    /// whose products dominate (a single-channel first layer is a thin product either way), with
-    /// F(4, K): 6–10 products per 4 steps, whose transforms stay exact in binary (points 0, ±1, ±2,
-    /// ±½). Measured in docs/PERFORMANCE.md ("ninth pass").
+    /// Winograd where it was measured to pay: kernels of 3 and 5 taps over at least 8 input
+    /// channels (the layers whose products dominate; a single-channel first layer is a thin product
+    /// either way), with F(4, K): 6 or 8 products per 4 steps, transforms written out in C and exact
+    /// in binary (points 0, ±1, ±2, ±½). docs/PERFORMANCE.md ("ninth pass") has the measurements.
+    /// Other kernels take Winograd only when asked: their transforms run as dense matrices, and
+    /// from K = 7 on the points include ±3, whose rounding error grows.
     public static func automatic(inputChannels: Int, kernelSize: Int) -> ConvolutionAlgorithm {
-        (2...7).contains(kernelSize) && inputChannels >= 8 ? .winograd(outputsPerTile: 4) : .direct
+        (kernelSize == 3 || kernelSize == 5) && inputChannels >= 8 ? .winograd(outputsPerTile: 4) : .direct
     }
 
     public var description: String {
@@ -22,8 +24,13 @@ public enum ConvolutionAlgorithm: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Kernels up to this size have enough interpolation points for F(4, K).
-    public static let largestWinogradKernel = WinogradTransform.finitePoints.count + 2 - 4
+    /// Kernels up to this size take Winograd with at most n = 8 points, 0, ±1, ±2, ±½ and ∞.
+    /// More points bring in ±3, and the rounding error grows tenfold (measured at F(4, 7):
+    /// 0.8–1.7e-5 relative, against 0.4–0.8e-6 for the direct sum; `WinogradConvolutionTests`).
+    public static let largestWinogradKernel = 7
+
+    /// F(m, K) with the most outputs per tile, up to 4, that keeps n = m + K − 1 ≤ 8.
+    public static func winogradOutputsPerTile(kernelSize: Int) -> Int { max(1, min(4, 9 - kernelSize)) }
 
     /// The algorithm a user's choice means for a layer; nil when Winograd is asked for a kernel
     /// larger than `largestWinogradKernel`.
@@ -33,7 +40,7 @@ public enum ConvolutionAlgorithm: Equatable, Sendable, CustomStringConvertible {
         case .direct: self = .direct
         case .winograd:
             guard kernelSize <= Self.largestWinogradKernel else { return nil }
-            self = .winograd(outputsPerTile: 4)
+            self = .winograd(outputsPerTile: Self.winogradOutputsPerTile(kernelSize: kernelSize))
         }
     }
 }
@@ -44,7 +51,8 @@ public enum ConvolutionChoice: String, Codable, Sendable, CaseIterable {
     case auto
     /// The sliding-window product, which sums in the definition's order.
     case direct
-    /// Winograd F(4, K) for every kernel (up to `ConvolutionAlgorithm.largestWinogradKernel`).
+    /// Winograd for every kernel up to `ConvolutionAlgorithm.largestWinogradKernel`: F(4, K) to
+    /// K = 5, then F(3, 6) and F(2, 7).
     case winograd
 }
 
@@ -68,7 +76,7 @@ public enum ConvolutionChoice: String, Codable, Sendable, CaseIterable {
 /// filter, 2·n·C·O FLOPs where the sliding window takes 2·m·K·C·O. The input gradient is the same
 /// algorithm on ∂ŷ with the flipped filter, and the weight gradient is taken in the transformed
 /// domain (∂U_i += V_iᵀ·∂M_i, then ∂W = Gᵀ·∂U). It rounds differently from the direct sum (bounded
-/// in `WinogradTests`), so `.direct` stays available (`--convolution direct`).
+/// in `WinogradConvolutionTests`), so `.direct` stays available (`--convolution direct`).
 public final class Conv1D<Scalar: TensorScalar>: Layer, InputGradientWriting, @unchecked Sendable {
     public let name: String
     public let inputChannels: Int

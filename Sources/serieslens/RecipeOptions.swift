@@ -39,7 +39,7 @@ struct RecipeOptions: ParsableArguments {
     @Option(help: "Threads: 2 runs the two LSTM directions on two cores.")
     var threads = 2
 
-    @Option(help: ArgumentHelp("Convolution algorithm for conv1d layers whose definition names none: auto (Winograd F(4, K) for kernels of 2–7 over ≥ 8 channels, else direct), direct (sums in the definition's order), winograd.", valueName: "auto|direct|winograd"))
+    @Option(help: ConvolutionChoice.help)
     var convolution = ConvolutionChoice.auto
 
     func validate() throws {

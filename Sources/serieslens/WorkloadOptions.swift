@@ -1,7 +1,11 @@
 import ArgumentParser
 import Layers
 
-extension ConvolutionChoice: ExpressibleByArgument {}
+extension ConvolutionChoice: ExpressibleByArgument {
+    static let help = ArgumentHelp(
+        "Convolution algorithm for conv1d layers whose definition names none: auto (Winograd F(4, K) for kernels of 3 and 5 over ≥ 8 channels, else direct), direct (sums in the definition's order), winograd (any kernel up to 7: F(4, K), F(3, 6), F(2, 7)).",
+        valueName: "auto|direct|winograd")
+}
 
 /// The workload options `bench` and `profile` share: the synthetic series, the batch, the threads
 /// and the output form.
@@ -21,7 +25,7 @@ struct WorkloadOptions: ParsableArguments {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
-    @Option(help: ArgumentHelp("Convolution algorithm for conv1d layers whose definition names none: auto (Winograd F(4, K) for kernels of 2–7 over ≥ 8 channels, else direct), direct, winograd.", valueName: "auto|direct|winograd"))
+    @Option(help: ConvolutionChoice.help)
     var convolution = ConvolutionChoice.auto
 
     func validate() throws {

@@ -71,22 +71,27 @@ import Testing
 
     /// The cnn's two Winograd layers in Float, against the direct layer in Double; T = 513 has a
     /// partial last tile and a second block of tiles.
-    @Test(arguments: [(32, 64, 5), (64, 64, 3)])
-    func floatStaysWithinRoundingAtTheCNNShapes(channels: Int, outputs: Int, kernel: Int) {
+    /// Also the kernels Winograd takes only when asked, K = 2, 4, 6 and 7 (dense transforms; F(3, 6)
+    /// and F(2, 7) keep to n = 8 points).
+    @Test(arguments: [(32, 64, 5), (64, 64, 3), (16, 32, 2), (16, 32, 4), (16, 32, 6), (16, 32, 7)])
+    func floatStaysWithinRoundingAtTheCNNShapes(channels: Int, outputs: Int, kernel: Int) throws {
         for time in [500, 513] {
             let reference = Self.run(Self.conv(channels, outputs, kernel, .direct), time: time, batch: 3, writes: true)
             let direct = Self.run(Conv1D<Float>(name: "conv", inputChannels: channels, outputChannels: outputs, kernelSize: kernel, algorithm: .direct),
                                   time: time, batch: 3, writes: true)
-            let winograd = Self.run(Conv1D<Float>(name: "conv", inputChannels: channels, outputChannels: outputs, kernelSize: kernel),
-                                    time: time, batch: 3, writes: true)
+            let algorithm = try #require(ConvolutionAlgorithm(.winograd, inputChannels: channels, kernelSize: kernel))
+            let winograd = Self.run(Conv1D<Float>(name: "conv", inputChannels: channels, outputChannels: outputs, kernelSize: kernel,
+                                                  algorithm: algorithm), time: time, batch: 3, writes: true)
             let what = "C \(channels) O \(outputs) K \(kernel) T \(time)"
             for (name, ours, sliding, exact) in [("y", winograd.output, direct.output, reference.output),
                                                   ("∂x", winograd.inputGradient, direct.inputGradient, reference.inputGradient),
                                                   ("∂W, ∂b", winograd.parameterGradients, direct.parameterGradients, reference.parameterGradients)] {
                 let error = Self.worstRelative(ours, exact), directError = Self.worstRelative(sliding, exact)
-                // Within a few times the direct sum's own rounding (measured up to 2.4× for F(4, 5)'s
-                // weight gradient), far inside the PyTorch parity tolerance (1e-4).
-                #expect(error < max(4 * directError, 1e-6), "\(name) \(what): Winograd \(error), direct \(directError)")
+                // Within a few times the direct sum's own rounding, far inside the PyTorch parity
+                // tolerance (1e-4): measured up to 2.4× for the automatic F(4, 3) and F(4, 5), up to 8×
+                // for the weight gradient of F(2, 7), whose filter transform has the largest terms.
+                let allowed = (kernel == 3 || kernel == 5 ? 4 : 10) * directError
+                #expect(error < max(allowed, 1e-6), "\(name) \(what): Winograd \(error), direct \(directError)")
             }
         }
     }
@@ -97,6 +102,12 @@ import Testing
         #expect(ConvolutionAlgorithm.automatic(inputChannels: 64, kernelSize: 3) == .winograd(outputsPerTile: 4))
         #expect(ConvolutionAlgorithm.automatic(inputChannels: 64, kernelSize: 1) == .direct)
         #expect(ConvolutionAlgorithm.automatic(inputChannels: 64, kernelSize: 9) == .direct)
+        #expect(ConvolutionAlgorithm.automatic(inputChannels: 64, kernelSize: 7) == .direct)
+        #expect(ConvolutionAlgorithm.automatic(inputChannels: 64, kernelSize: 4) == .direct)
+        #expect(ConvolutionAlgorithm(.winograd, inputChannels: 1, kernelSize: 7) == .winograd(outputsPerTile: 2))
+        #expect(ConvolutionAlgorithm(.winograd, inputChannels: 1, kernelSize: 6) == .winograd(outputsPerTile: 3))
+        #expect(ConvolutionAlgorithm(.winograd, inputChannels: 1, kernelSize: 8) == nil)
+        #expect(ConvolutionAlgorithm(.direct, inputChannels: 64, kernelSize: 3) == .direct)
         #expect(Conv1D<Float>(name: "c", inputChannels: 64, outputChannels: 8, kernelSize: 3).algorithm == .winograd(outputsPerTile: 4))
     }
 
