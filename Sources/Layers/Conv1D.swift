@@ -113,6 +113,14 @@ public final class Conv1D<Scalar: TensorScalar>: Layer, InputGradientWriting, @u
         }
     }
 
+    /// "direct" or "winograd F(m, K)", for tables.
+    public var algorithmDescription: String {
+        switch algorithm {
+        case .direct: "direct"
+        case .winograd(let m): "winograd F(\(m), \(kernelSize))"
+        }
+    }
+
     /// Zeros before the series; (K − 1) − leftPadding after it.
     public var leftPadding: Int { (kernelSize - 1) / 2 }
     public var rightPadding: Int { kernelSize - 1 - leftPadding }

@@ -57,10 +57,14 @@ struct ProfileCommand: ParsableCommand {
             the fraction of this machine's single-core FP32 peak, measured first; Melem/s for
             element-wise kernels); and the time outside kernels. Kernel times are summed over
             threads, so the default is one thread, where the rows add up to the step.
+            Convolutions name their algorithm (direct, or Winograd's F(m, K)); a layer's FLOPs
+            are those of the direct convolution, which Winograd computes with fewer, so its
+            layer rate can pass the peak while its kernels' rates cannot.
 
             Examples:
               serieslens profile --model bilstm-attention
               serieslens profile --model cnn --steps 20 --json
+              serieslens profile --model cnn --convolution direct
               serieslens profile --model bilstm-attention --threads 2
             """)
 
@@ -139,6 +143,7 @@ struct ProfileCommand: ParsableCommand {
             let forward = perStep(timings.forwardNanoseconds[index])
             var kind = String(describing: type(of: layer)).replacingOccurrences(of: "<Float>", with: "")
             if classifier.isFoldedIntoPrevious(index) { kind += " (in \(classifier.layers[index - 1].name))" }
+            if let convolution = layer as? Conv1D<Float> { kind += ", \(convolution.algorithmDescription)" }
             return ProfileLayer(
                 name: layer.name, kind: kind,
                 forwardMilliseconds: forward, backwardMilliseconds: perStep(timings.backwardNanoseconds[index]),

@@ -35,8 +35,13 @@ import Testing
         let profile = try CLITests.run(["profile", "--model", "cnn", "--steps", "2", "--length", "40", "--batch-size", "4", "--convolution", "direct"])
         #expect(profile.status == 0, "\(profile.stderr)")
         #expect(profile.stdout.contains("convolution padding and weight layout") && !profile.stdout.contains("winograd transforms"))
+        #expect(profile.stdout.contains("Conv1D, direct") && !profile.stdout.contains("Conv1D, winograd"))
         let automatic = try CLITests.run(["profile", "--model", "cnn", "--steps", "2", "--length", "40", "--batch-size", "4"])
         #expect(automatic.status == 0 && automatic.stdout.contains("winograd transforms"), "\(automatic.stderr)")
+        // The first layer (one channel, K 7) stays direct; the two wide ones take F(4, K).
+        for kind in ["Conv1D, direct", "Conv1D, winograd F(4, 5)", "Conv1D, winograd F(4, 3)"] {
+            #expect(automatic.stdout.contains(kind), "\(kind) in \(automatic.stdout)")
+        }
         for command in [["profile", "--model", "cnn"], ["bench", "--models", "cnn"], ["train", "--model", "cnn"]] {
             let result = try CLITests.run(command + ["--convolution", "fft"])
             #expect(result.status != 0)
