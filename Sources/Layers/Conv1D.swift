@@ -1,7 +1,7 @@
 import Kernels
 
 /// How `Conv1D` computes its products.
-public enum ConvolutionAlgorithm: Equatable, Sendable, CustomStringConvertible {
+public enum ConvolutionAlgorithm: Equatable, Sendable {
     /// The sliding-window product: the same sums, in the same order, as the definition.
     case direct
     /// Winograd's F(m, K) with m = `outputsPerTile` (`Winograd`).
@@ -11,17 +11,10 @@ public enum ConvolutionAlgorithm: Equatable, Sendable, CustomStringConvertible {
     /// channels (the layers whose products dominate; a single-channel first layer is a thin product
     /// either way), with F(4, K): 6 or 8 products per 4 steps, transforms written out in C and exact
     /// in binary (points 0, ±1, ±2, ±½). docs/PERFORMANCE.md ("ninth pass") has the measurements.
-    /// Other kernels take Winograd only when asked: their transforms run as dense matrices, and
-    /// from K = 7 on the points include ±3, whose rounding error grows.
+    /// Other kernels take Winograd only when asked (`ConvolutionChoice.winograd`): their
+    /// transforms run as dense matrices, unmeasured against the direct product.
     public static func automatic(inputChannels: Int, kernelSize: Int) -> ConvolutionAlgorithm {
         (kernelSize == 3 || kernelSize == 5) && inputChannels >= 8 ? .winograd(outputsPerTile: 4) : .direct
-    }
-
-    public var description: String {
-        switch self {
-        case .direct: "direct"
-        case .winograd(let m): "winograd F(\(m), K)"
-        }
     }
 
     /// Kernels up to this size take Winograd with at most n = 8 points, 0, ±1, ±2, ±½ and ∞.
@@ -84,18 +77,18 @@ public final class Conv1D<Scalar: TensorScalar>: Layer, InputGradientWriting, @u
     public let kernelSize: Int
     private var weightID = ParameterID(index: -1)
     private var biasID = ParameterID(index: -1)
-    private let paddedInput = Buffer<Scalar>()       // (B, T + K − 1, C)
-    private let paddedGradient = Buffer<Scalar>()    // (B, T + K − 1, O)
+    private let paddedInput = Buffer<Scalar>()       // (B, T + K − 1, C), direct only
+    private let paddedGradient = Buffer<Scalar>()    // (B, T + K − 1, O), direct only
     private let forwardWeight = Buffer<Scalar>()     // Ŵ (K·C, O)
     private let flippedWeight = Buffer<Scalar>()     // W̃ (K·O, C)
-    private let windowGradients = Buffer<Scalar>()   // 2 × (K·C, O), one per half of the batch
+    private let windowGradients = Buffer<Scalar>()   // 2 × (K·C, O) (Winograd: 2 × ∂U (n, C, O)), then 2 × O bias sums
     private let zeros = Buffer<Scalar>()             // (max(C, O)): the "bias" of a written product
     public var writesInputGradient = false
     public let algorithm: ConvolutionAlgorithm
     private let winograd: WinogradPlan?
     private let transformedFilter = Buffer<Scalar>() // U (n, C, O)
     private let flippedFilter = Buffer<Scalar>()     // U' (n, O, C), of the flipped weight
-    private let tileScratch = Buffer<Scalar>()       // 2 × (transformed tiles, products), one per half
+    private let tileScratch = Buffer<Scalar>()       // per half: transformed tiles, products, an edge tile
 
     /// `algorithm` nil: `ConvolutionAlgorithm.automatic`.
     public init(name: String, inputChannels: Int, outputChannels: Int, kernelSize: Int, algorithm: ConvolutionAlgorithm? = nil) {
@@ -238,8 +231,9 @@ public final class Conv1D<Scalar: TensorScalar>: Layer, InputGradientWriting, @u
     struct WinogradPlan {
         let transform: WinogradTransform
         let input = Buffer<Scalar>(), output = Buffer<Scalar>(), outputTransposed = Buffer<Scalar>(), filter = Buffer<Scalar>()
-        /// Tiles transformed and multiplied at a time: their transformed rows (n·max(C, O) each)
-        /// and products stay in L2 between the passes.
+        /// Tiles transformed and multiplied at a time, a whole series up to T = 512: the depth of
+        /// the weight-gradient products (at 64 they ran at 36 against 44 GFLOP/s, one thread).
+        /// Transformed rows and products, n·max(C, O) each per tile, mostly stay in L2.
         static var tilesPerBlock: Int { 128 }
 
         init(_ transform: WinogradTransform) {
