@@ -132,8 +132,8 @@ static int structured(long n, long m) { return m == 4 && (n == 6 || n == 8); }
 void serieslens_winograd_input_f32(const float *in, long in_stride, long in_row, float *out, long out_stride, long out_row,
                                    long n, const float *coefficients, long tiles, long channels)
 {
-    int structured = n == 6 || n == 8;
-    long vectors = structured ? channels / 8 * 8 : 0;
+    // Bᵀ depends on the points alone: written out for n = 6 and 8 whatever m is.
+    long vectors = n == 6 || n == 8 ? channels / 8 * 8 : 0;
     for (long t = 0; t < tiles; t++) {
         const float *source = in + t * in_stride;
         float *target = out + t * out_stride;
