@@ -43,6 +43,12 @@ public final class PositionalEncoding<Scalar: TensorScalar>: Layer, @unchecked S
         return pe
     }
 
+    /// The (T, D) table for series of `time` steps (valid until a forward with another length).
+    public func table(time: Int) -> UnsafePointer<Scalar> {
+        prepare(time: time)
+        return UnsafePointer(table.pointer)
+    }
+
     private func prepare(time: Int) {
         guard tableTime != time else { return }
         let values = Self.encoding(time: time, features: features)

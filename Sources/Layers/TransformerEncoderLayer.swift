@@ -65,6 +65,11 @@ public final class TransformerEncoderLayer<Scalar: TensorScalar>: Layer, InputGr
 
     public var writesInputGradient = false
 
+    /// When set (`SequentialClassifier.foldsEmbeddingIntoEncoder`), the block's input is the series
+    /// x (B, T, C) before a folded `embed` and `positions`, and its input gradient is ∂x: see
+    /// `EncoderEmbedding`. The parameters stay the embedding's and the block's own.
+    public var embedding: EncoderEmbedding<Scalar>?
+
     public func declareParameters(in layout: inout ParameterLayout) {
         for layer in [inputProjection, outputProjection, linear1, linear2] as [Dense<Scalar>] { layer.declareParameters(in: &layout) }
         norm1.declareParameters(in: &layout)
@@ -110,6 +115,7 @@ public final class TransformerEncoderLayer<Scalar: TensorScalar>: Layer, InputGr
         output: UnsafeMutablePointer<Scalar>, parameters: ParameterStore<Scalar>, training: Bool
     ) {
         let time = shape.time ?? 0, d = modelSize, rows = batch * time
+        let shape = ActivationShape(time: time, features: d)   // the block's rows (the input may be a folded series)
         let hiddenShape = ActivationShape(time: time, features: feedForwardSize)
         packed.resize(rows * 3 * d)
         context.resize(rows * d)
@@ -117,12 +123,21 @@ public final class TransformerEncoderLayer<Scalar: TensorScalar>: Layer, InputGr
         normalized1.resize(rows * d)
         hidden.resize(rows * feedForwardSize)
         feedForwardSum.resize(rows * d)
-        inputProjection.forward(input, shape: shape, batch: batch, output: packed.pointer, parameters: parameters, training: training)
+        if let embedding {
+            embedding.prepare(time: time, inputProjection: inputProjection, parameters: parameters)
+            embedding.project(input, batch: batch, time: time, into: packed.pointer)
+        } else {
+            inputProjection.forward(input, shape: shape, batch: batch, output: packed.pointer, parameters: parameters, training: training)
+        }
         let (q, k, v) = views(packed.pointer, time: time)
         core.forward(query: q, key: k, value: v, batch: batch, queryTime: time, keyTime: time, context: context.pointer,
                      keepWeights: training)
         outputProjection.forward(context.pointer, shape: shape, batch: batch, output: attentionSum.pointer, parameters: parameters, training: training)
-        Scalar.addScaled(input, scale: 1, into: attentionSum.pointer, count: rows * d)
+        if let embedding {
+            embedding.addEmbedding(of: input, batch: batch, time: time, into: attentionSum.pointer)
+        } else {
+            Scalar.addScaled(input, scale: 1, into: attentionSum.pointer, count: rows * d)
+        }
         norm1.forward(attentionSum.pointer, shape: shape, batch: batch, output: normalized1.pointer, parameters: parameters, training: training)
         linear1.forward(normalized1.pointer, shape: shape, batch: batch, output: hidden.pointer, parameters: parameters, training: training)
         activation.forward(hidden.pointer, shape: hiddenShape, batch: batch, output: hidden.pointer, parameters: parameters, training: training)
@@ -137,6 +152,7 @@ public final class TransformerEncoderLayer<Scalar: TensorScalar>: Layer, InputGr
         parameters: ParameterStore<Scalar>
     ) {
         let time = shape.time ?? 0, d = modelSize, rows = batch * time
+        let shape = ActivationShape(time: time, features: d)
         let hiddenShape = ActivationShape(time: time, features: feedForwardSize)
         // Every workspace is written before it is added to (its first contributor writes), so none
         // is zeroed: zeroing them was 44 MB of stores per step at B = 32, T = 500.
@@ -159,8 +175,8 @@ public final class TransformerEncoderLayer<Scalar: TensorScalar>: Layer, InputGr
                          inputGradient: normalized1Gradient.pointer, shape: shape, batch: batch, parameters: parameters)
         norm1.backward(input: attentionSum.pointer, output: normalized1.pointer, outputGradient: normalized1Gradient.pointer,
                        inputGradient: attentionSumGradient.pointer, shape: shape, batch: batch, parameters: parameters)
-        // a = x + SA(x): the residual passes ∂L/∂a straight to x.
-        if let inputGradient {
+        // a = x + SA(x): the residual passes ∂L/∂a straight to x (a folded embedding takes it below).
+        if embedding == nil, let inputGradient {
             if writesInputGradient {
                 copyScalars(from: attentionSumGradient.pointer, to: inputGradient, count: rows * d)
             } else {
@@ -174,7 +190,14 @@ public final class TransformerEncoderLayer<Scalar: TensorScalar>: Layer, InputGr
         core.backward(contextGradient: contextGradient.pointer, query: q, key: k, value: v,
                       queryGradient: dq, keyGradient: dk, valueGradient: dv, batch: batch, queryTime: time, keyTime: time,
                       accumulate: false)
-        inputProjection.backward(input: input, output: packed.pointer, outputGradient: packedGradient.pointer,
-                                 inputGradient: inputGradient, shape: shape, batch: batch, parameters: parameters)
+        if let embedding {
+            embedding.backward(
+                series: input, residualGradient: attentionSumGradient.pointer, packedGradient: packedGradient.pointer,
+                inputGradient: inputGradient, writesInputGradient: writesInputGradient, batch: batch, time: time,
+                inputProjection: inputProjection, parameters: parameters)
+        } else {
+            inputProjection.backward(input: input, output: packed.pointer, outputGradient: packedGradient.pointer,
+                                     inputGradient: inputGradient, shape: shape, batch: batch, parameters: parameters)
+        }
     }
 }

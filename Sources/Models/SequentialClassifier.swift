@@ -65,6 +65,7 @@ public final class SequentialClassifier<Scalar: TensorScalar>: @unchecked Sendab
         activations = layers.map { _ in Buffer<Scalar>() }
         activationGradients = layers.map { _ in Buffer<Scalar>() }
         foldedIntoPrevious = Array(repeating: false, count: layers.count)
+        foldedIntoNext = Array(repeating: false, count: layers.count)
         updateFolding()
     }
 
@@ -77,7 +78,27 @@ public final class SequentialClassifier<Scalar: TensorScalar>: @unchecked Sendab
     /// previous layer's, and the gradient of that output passes straight through them.
     private var foldedIntoPrevious: [Bool]
 
+    /// Folds each `linear(C → D)` with C ≤ D/4 and the `positional-encoding` after it into the
+    /// `transformer-encoder` that follows, which then projects the narrow series itself
+    /// (`EncoderEmbedding`): the same function, other rounding. Off only to compare the two paths.
+    public var foldsEmbeddingIntoEncoder = true { didSet { updateFolding() } }
+
+    /// Layers whose work the next unfolded layer does (see `foldsEmbeddingIntoEncoder`): it reads
+    /// their input, and its input gradient is theirs.
+    private var foldedIntoNext: [Bool]
+
     private func updateFolding() {
+        for index in layers.indices { foldedIntoNext[index] = false }
+        for case let encoder as TransformerEncoderLayer<Scalar> in layers { encoder.embedding = nil }
+        for index in layers.indices.dropLast(2) where foldsEmbeddingIntoEncoder {
+            guard let embedding = layers[index] as? Dense<Scalar>, let positions = layers[index + 1] as? PositionalEncoding<Scalar>,
+                  let encoder = layers[index + 2] as? TransformerEncoderLayer<Scalar>,
+                  4 * embedding.inputFeatures <= embedding.outputFeatures, embedding.outputFeatures == encoder.modelSize,
+                  positions.features == encoder.modelSize else { continue }
+            foldedIntoNext[index] = true
+            foldedIntoNext[index + 1] = true
+            encoder.embedding = EncoderEmbedding(embedding: embedding, positions: positions)
+        }
         for (index, layer) in layers.enumerated() {
             foldedIntoPrevious[index] = foldsBatchNormReLU && index > 0 && layer is ReLU<Scalar> && layers[index - 1] is BatchNorm1D<Scalar>
         }
@@ -94,6 +115,22 @@ public final class SequentialClassifier<Scalar: TensorScalar>: @unchecked Sendab
 
     /// Whether layer `index` runs inside the layer before it (see `foldsBatchNormReLU`).
     public func isFoldedIntoPrevious(_ index: Int) -> Bool { foldedIntoPrevious[index] }
+
+    /// The layer that does layer `index`'s work when it is folded into a later one.
+    public func foldedInto(_ index: Int) -> Int? {
+        guard foldedIntoNext[index] else { return nil }
+        var target = index
+        while foldedIntoNext[target] { target += 1 }
+        return target
+    }
+
+    /// The first layer of the run of folded layers that ends with layer `index`: layer `index` reads
+    /// that layer's input.
+    private func runStart(_ index: Int) -> Int {
+        var first = index
+        while first > 0 && foldedIntoNext[first - 1] { first -= 1 }
+        return first
+    }
 
     /// The output buffer of layer `index` (a folded layer's is its predecessor's).
     private func output(of index: Int) -> UnsafeMutablePointer<Scalar> {
@@ -140,10 +177,10 @@ public final class SequentialClassifier<Scalar: TensorScalar>: @unchecked Sendab
         lastInput = input
         lastBatch = batch
         var current = input
-        for (index, layer) in layers.enumerated() where !foldedIntoPrevious[index] {
+        for (index, layer) in layers.enumerated() where !foldedIntoPrevious[index] && !foldedIntoNext[index] {
             activations[index].resize(batch * shapes[index + 1].elementCount)
             let start = layerTimings == nil ? 0 : DispatchTime.now().uptimeNanoseconds
-            layer.forward(current, shape: shapes[index], batch: batch, output: activations[index].pointer, parameters: parameters, training: training)
+            layer.forward(current, shape: shapes[runStart(index)], batch: batch, output: activations[index].pointer, parameters: parameters, training: training)
             layerTimings?.addForward(index, since: start)
             current = UnsafePointer(activations[index].pointer)
         }
@@ -180,13 +217,14 @@ public final class SequentialClassifier<Scalar: TensorScalar>: @unchecked Sendab
         let batch = lastBatch
         var upstream = logitGradient
         // A folded layer is skipped: `upstream`, the gradient of its output, is its predecessor's.
-        for index in stride(from: layers.count - 1, through: 0, by: -1) where !foldedIntoPrevious[index] {
-            let layerInput = index == 0 ? input : UnsafePointer(output(of: index - 1))
+        for index in stride(from: layers.count - 1, through: 0, by: -1) where !foldedIntoPrevious[index] && !foldedIntoNext[index] {
+            let first = runStart(index)
+            let layerInput = first == 0 ? input : UnsafePointer(output(of: first - 1))
             var downstream: UnsafeMutablePointer<Scalar>?
             let zeroed = !((layers[index] as? any InputGradientWriting)?.writesInputGradient ?? false)
-            if index > 0 {
-                activationGradients[index - 1].resize(batch * shapes[index].elementCount, zeroed: zeroed)
-                downstream = activationGradients[index - 1].pointer
+            if first > 0 {
+                activationGradients[first - 1].resize(batch * shapes[first].elementCount, zeroed: zeroed)
+                downstream = activationGradients[first - 1].pointer
             } else if wantsInputGradient {
                 inputGradientBuffer.resize(batch * shapes[0].elementCount, zeroed: zeroed)
                 downstream = inputGradientBuffer.pointer
@@ -194,7 +232,7 @@ public final class SequentialClassifier<Scalar: TensorScalar>: @unchecked Sendab
             let start = layerTimings == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             layers[index].backward(
                 input: layerInput, output: output(of: index), outputGradient: upstream,
-                inputGradient: downstream, shape: shapes[index], batch: batch, parameters: parameters)
+                inputGradient: downstream, shape: shapes[first], batch: batch, parameters: parameters)
             layerTimings?.addBackward(index, since: start)
             if let downstream { upstream = UnsafePointer(downstream) }
         }

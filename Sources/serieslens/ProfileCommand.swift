@@ -143,6 +143,7 @@ struct ProfileCommand: ParsableCommand {
             let forward = perStep(timings.forwardNanoseconds[index])
             var kind = String(describing: type(of: layer)).replacingOccurrences(of: "<Float>", with: "")
             if classifier.isFoldedIntoPrevious(index) { kind += " (in \(classifier.layers[index - 1].name))" }
+            if let target = classifier.foldedInto(index) { kind += " (in \(classifier.layers[target].name))" }
             if let convolution = layer as? Conv1D<Float> { kind += ", \(convolution.algorithmDescription)" }
             return ProfileLayer(
                 name: layer.name, kind: kind,

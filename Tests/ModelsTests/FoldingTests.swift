@@ -68,6 +68,60 @@ import Testing
         #expect(one == two, "\(model), training \(training)")
     }
 
+    /// `foldsEmbeddingIntoEncoder`: posenc-attention with its embedding and positions folded into the
+    /// encoder computes the same logits, parameter gradients and input gradient as the three layers
+    /// run one after another — in Double to 1e-12 relative, since the folded block sums in another
+    /// order — for one channel, several, and the widest that folds (C = D/4 = 16), training and
+    /// evaluating, adding into and writing the input gradient, on one and two threads.
+    @Test(arguments: [1, 3, 16], [(true, 1), (false, 2), (true, 2)])
+    func embeddingFoldedIntoTheEncoderComputesTheSameFunction(channels: Int, mode: (training: Bool, threads: Int)) throws {
+        let batch = 3, time = 29
+        func pass(folded: Bool, writes: Bool) throws -> (logits: [Double], gradients: [Double], inputGradient: [Double]) {
+            let model: SequentialClassifier<Double> = try ModelCatalog.make(
+                "posenc-attention", inputChannels: channels, length: time, as: Double.self)
+            model.initialize(seed: 7)
+            model.foldsEmbeddingIntoEncoder = folded
+            model.writesInputGradients = writes
+            model.threads = mode.threads
+            defer { model.threads = 1 }
+            #expect(model.foldedInto(0) == (folded ? 2 : nil) && model.foldedInto(1) == (folded ? 2 : nil))
+            var random = SeededRandom(seed: 9)
+            // Non-zero biases everywhere (PyTorch starts the attention's at zero).
+            for index in 0..<model.parameters.count { model.parameters.values.storage[index] += random.uniform(-0.2, 0.2) }
+            let input = (0..<(batch * time * channels)).map { _ in random.uniform(-2, 2) }
+            let upstream = (0..<batch).map { _ in random.uniform(-1, 1) }
+            return try input.withUnsafeBufferPointer { x in
+                let logits = try model.forward(x.baseAddress!, batch: batch, time: time, training: mode.training)
+                let values = Array(UnsafeBufferPointer(start: logits, count: batch))
+                model.parameters.zeroGradients()
+                let dx = upstream.withUnsafeBufferPointer { model.backward(logitGradient: $0.baseAddress!, inputGradient: true)! }
+                return (values, model.parameters.gradients.array, Array(UnsafeBufferPointer(start: dx, count: input.count)))
+            }
+        }
+        let reference = try pass(folded: false, writes: false)
+        for writes in [false, true] {
+            let folded = try pass(folded: true, writes: writes)
+            for (what, ours, theirs) in [("logits", folded.logits, reference.logits), ("parameter gradients", folded.gradients, reference.gradients),
+                                         ("input gradient", folded.inputGradient, reference.inputGradient)] {
+                let scale = theirs.map(abs).max() ?? 0
+                let worst = zip(ours, theirs).map { abs($0 - $1) }.max() ?? 0
+                #expect(ours.count == theirs.count && scale > 0 && worst <= 1e-12 * scale,
+                        "C \(channels), \(mode), writes \(writes): \(what) off by \(worst) of \(scale)")
+            }
+        }
+    }
+
+    /// Only a narrow embedding folds: at C > D/4 each row's C multiply-adds per projected value
+    /// approach the D of the projection they replace.
+    @Test func onlyNarrowEmbeddingsFold() throws {
+        let wide: SequentialClassifier<Float> = try ModelCatalog.make("posenc-attention", inputChannels: 17, pluginDirectories: [])
+        #expect(wide.foldedInto(0) == nil && wide.foldedInto(1) == nil)
+        let narrow: SequentialClassifier<Float> = try ModelCatalog.make("posenc-attention", inputChannels: 1, pluginDirectories: [])
+        #expect(narrow.foldedInto(0) == 2 && narrow.foldedInto(1) == 2 && narrow.foldedInto(2) == nil)
+        narrow.foldsEmbeddingIntoEncoder = false
+        #expect(narrow.foldedInto(0) == nil)
+    }
+
     @Test func foldingFindsEveryBatchNormReLUPair() throws {
         let model: SequentialClassifier<Float> = try ModelCatalog.make("cnn", inputChannels: 1, pluginDirectories: [])
         let batchNorms = model.layers.compactMap { $0 as? BatchNorm1D<Float> }
