@@ -39,6 +39,45 @@ public struct AttentionHeadGradients<Scalar: TensorScalar> {
     }
 }
 
+/// One block of query rows [firstRow, firstRow + rows) of one (sample, head) of low-rank
+/// self-attention (LowRankAttention.c): the sample's series x and key terms g = s·K·aq (Tk each),
+/// the value direction av (d), and each row's 1/ΣE and P·x (T each), which the forward writes and
+/// the backward reads (the forward keeps E = e^{S − max}, P's rows times their sums).
+public struct LowRankAttentionRows<Scalar: TensorScalar> {
+    public var series: UnsafePointer<Scalar>, keyTerms: UnsafePointer<Scalar>
+    public var firstRow: Int, rows: Int, keyTime: Int, headSize: Int
+    public var valueDirection: UnsafePointer<Scalar>
+    public var rowScales: UnsafeMutablePointer<Scalar>, weightedSeries: UnsafeMutablePointer<Scalar>
+
+    public init(series: UnsafePointer<Scalar>, keyTerms: UnsafePointer<Scalar>, firstRow: Int, rows: Int, keyTime: Int, headSize: Int,
+                valueDirection: UnsafePointer<Scalar>, rowScales: UnsafeMutablePointer<Scalar>, weightedSeries: UnsafeMutablePointer<Scalar>) {
+        self.series = series; self.keyTerms = keyTerms
+        self.firstRow = firstRow; self.rows = rows; self.keyTime = keyTime; self.headSize = headSize
+        self.valueDirection = valueDirection; self.rowScales = rowScales; self.weightedSeries = weightedSeries
+    }
+
+    /// FLOPs of the depth-d products: P·Cv forward; ∂C·Cvᵀ and Pᵀ·∂C backward.
+    public var productFLOPs: Int { 2 * rows * keyTime * headSize }
+}
+
+/// What the low-rank backward adds into: ∂S's rows of the block (rows × scoreStride), ∂S·x (T) and
+/// ∂Sᵀ·x (Tk), Pᵀ·∂C (Tk rows of d at `valuesStride`) and Σ (P·x)_i·∂C_i (d).
+public struct LowRankAttentionSums<Scalar: TensorScalar> {
+    public var scores: UnsafeMutablePointer<Scalar>, scoreStride: Int
+    public var rowSeries: UnsafeMutablePointer<Scalar>, keySeries: UnsafeMutablePointer<Scalar>
+    public var values: UnsafeMutablePointer<Scalar>, valuesStride: Int
+    public var valueSeries: UnsafeMutablePointer<Scalar>
+
+    public init(scores: UnsafeMutablePointer<Scalar>, scoreStride: Int, rowSeries: UnsafeMutablePointer<Scalar>,
+                keySeries: UnsafeMutablePointer<Scalar>, values: UnsafeMutablePointer<Scalar>, valuesStride: Int,
+                valueSeries: UnsafeMutablePointer<Scalar>) {
+        self.scores = scores; self.scoreStride = scoreStride
+        self.rowSeries = rowSeries; self.keySeries = keySeries
+        self.values = values; self.valuesStride = valuesStride
+        self.valueSeries = valueSeries
+    }
+}
+
 /// The operands of one LSTM step (`serieslens_lstm_step_forward_f32`): x_t (B, C), W_ihᵀ (C, 4H),
 /// h_{t−1} (B, H), W_hhᵀ (H, 4H), b_ih + b_hh (4H), c_{t−1} (B, H), and where the step writes its
 /// activated gates (B, 4H), c_t, tanh(c_t) and h_t (B, H); without `gates` and `tanhCell` (nil in
@@ -115,6 +154,20 @@ extension TensorScalar {
         contextGradientStride: Int, gradients: AttentionHeadGradients<Self>, scratch: UnsafeMutablePointer<Self>
     ) -> Bool { false }
     @inlinable public static func fusedAttentionScratchCount(keyTime: Int, headSize: Int) -> Int { 0 }
+    // No low-rank kernels in general (Double): a folded embedding projects Q, K and V for the core.
+    @inlinable public static func supportsLowRankAttention(headSize: Int) -> Bool { false }
+    @inlinable public static func lowRankAttentionValuePanels(
+        _ values: UnsafePointer<Self>, keyTime: Int, headSize: Int, into panels: UnsafeMutablePointer<Self>
+    ) -> Bool { false }
+    @inlinable public static func lowRankAttentionForward(
+        _ rows: LowRankAttentionRows<Self>, sharedScores: UnsafePointer<Self>, sharedStride: Int, queryTerms: UnsafePointer<Self>,
+        values: UnsafePointer<Self>, weights: UnsafeMutablePointer<Self>, context: UnsafeMutablePointer<Self>, contextStride: Int
+    ) -> Bool { false }
+    @inlinable public static func lowRankAttentionBackward(
+        _ rows: LowRankAttentionRows<Self>, keySide: UnsafePointer<Self>, weights: UnsafePointer<Self>,
+        contextGradient: UnsafePointer<Self>, contextGradientStride: Int, valuePanels: UnsafePointer<Self>,
+        sums: LowRankAttentionSums<Self>, inputGradient: UnsafeMutablePointer<Self>?, scratch: UnsafeMutablePointer<Self>
+    ) -> Self? { nil }
 }
 
 extension Float {
@@ -190,5 +243,40 @@ extension Float {
 
     @inlinable public static func fusedAttentionScratchCount(keyTime: Int, headSize: Int) -> Int {
         serieslens_attention_supports_head_size(headSize) != 0 ? serieslens_attention_scratch_floats(keyTime, headSize) : 0
+    }
+
+    @inlinable public static func supportsLowRankAttention(headSize: Int) -> Bool { serieslens_attention_supports_head_size(headSize) != 0 }
+
+    @inlinable public static func lowRankAttentionValuePanels(
+        _ values: UnsafePointer<Float>, keyTime: Int, headSize: Int, into panels: UnsafeMutablePointer<Float>
+    ) -> Bool {
+        guard supportsLowRankAttention(headSize: headSize) else { return false }
+        serieslens_lowrank_attention_value_panels_f32(values, keyTime, headSize, panels)
+        return true
+    }
+
+    @inlinable public static func lowRankAttentionForward(
+        _ rows: LowRankAttentionRows<Float>, sharedScores: UnsafePointer<Float>, sharedStride: Int, queryTerms: UnsafePointer<Float>,
+        values: UnsafePointer<Float>, weights: UnsafeMutablePointer<Float>, context: UnsafeMutablePointer<Float>, contextStride: Int
+    ) -> Bool {
+        KernelProfiler.measure(.lowRankAttention, work: rows.productFLOPs) {
+            serieslens_lowrank_attention_forward_f32(
+                sharedScores, sharedStride, rows.series, rows.keyTerms, queryTerms, rows.firstRow, rows.rows, rows.keyTime, values,
+                rows.valueDirection, rows.headSize, weights, rows.rowScales, rows.weightedSeries, context, contextStride) != 0
+        }
+    }
+
+    @inlinable public static func lowRankAttentionBackward(
+        _ rows: LowRankAttentionRows<Float>, keySide: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+        contextGradient: UnsafePointer<Float>, contextGradientStride: Int, valuePanels: UnsafePointer<Float>,
+        sums: LowRankAttentionSums<Float>, inputGradient: UnsafeMutablePointer<Float>?, scratch: UnsafeMutablePointer<Float>
+    ) -> Float? {
+        guard supportsLowRankAttention(headSize: rows.headSize) else { return nil }
+        return KernelProfiler.measure(.lowRankAttentionBackward, work: 2 * rows.productFLOPs) {
+            serieslens_lowrank_attention_backward_f32(
+                weights, contextGradient, contextGradientStride, rows.series, rows.rowScales, rows.weightedSeries, rows.keyTerms, keySide,
+                rows.firstRow, rows.rows, rows.keyTime, valuePanels, rows.valueDirection, rows.headSize, sums.scores, sums.scoreStride,
+                sums.rowSeries, sums.keySeries, sums.values, sums.valuesStride, sums.valueSeries, inputGradient, scratch)
+        }
     }
 }

@@ -25,6 +25,9 @@ public enum KernelProfiler {
         /// Self-attention fused per head: the score and context products with the softmax between.
         case fusedAttention = "fused attention (QKᵀ, softmax, PV)"
         case fusedAttentionBackward = "fused attention backward"
+        /// `LowRankSelfAttention`: scores from shared terms plus rank one, softmax, P·Cv (products counted).
+        case lowRankAttention = "low-rank attention (shared scores, softmax, P·Cv)"
+        case lowRankAttentionBackward = "low-rank attention backward (∂C·Cvᵀ, Pᵀ·∂C, sums)"
         /// The gate product and the cell of an LSTM step in one pass; rated by the product's FLOPs.
         /// Additive attention's projection with tanh and the scoring dot in its epilogue.
         case additiveScores = "additive scores (projection + tanh + w₂·)"
@@ -46,7 +49,7 @@ public enum KernelProfiler {
         case rowProducts = "row products (dots, weighted sums, rank-1)"
 
         /// Matrix products report GFLOP/s; the rest, millions of elements per second.
-        public var isMatrixProduct: Bool { [.blasGEMM, .smallGEMM, .thinSmallGEMM, .smallGEMMTransposedA, .fusedAttention, .fusedAttentionBackward, .lstmStepForward, .lstmStepBackward, .additiveScores].contains(self) }
+        public var isMatrixProduct: Bool { [.blasGEMM, .smallGEMM, .thinSmallGEMM, .smallGEMMTransposedA, .fusedAttention, .fusedAttentionBackward, .lowRankAttention, .lowRankAttentionBackward, .lstmStepForward, .lstmStepBackward, .additiveScores].contains(self) }
     }
 
     public struct Totals: Sendable, Equatable, Codable {

@@ -163,6 +163,19 @@ where Self.SIMD16Storage: Sendable {
                                        gradients: AttentionHeadGradients<Self>, scratch: UnsafeMutablePointer<Self>) -> Bool
     /// Scratch elements the fused kernels need for `keyTime` keys (0 when there is no fused kernel).
     static func fusedAttentionScratchCount(keyTime: Int, headSize: Int) -> Int
+    /// Self-attention of a one-channel series with shared projection terms (`LowRankSelfAttention`,
+    /// `FusedKernels.swift`): whether this type and head size have the kernels, which do nothing
+    /// and return false (nil) otherwise.
+    static func supportsLowRankAttention(headSize: Int) -> Bool
+    static func lowRankAttentionValuePanels(_ values: UnsafePointer<Self>, keyTime: Int, headSize: Int, into panels: UnsafeMutablePointer<Self>) -> Bool
+    static func lowRankAttentionForward(
+        _ rows: LowRankAttentionRows<Self>, sharedScores: UnsafePointer<Self>, sharedStride: Int, queryTerms: UnsafePointer<Self>,
+        values: UnsafePointer<Self>, weights: UnsafeMutablePointer<Self>, context: UnsafeMutablePointer<Self>, contextStride: Int) -> Bool
+    /// Returns Σ_i x_i·(∂S·x)_i over the block.
+    static func lowRankAttentionBackward(
+        _ rows: LowRankAttentionRows<Self>, keySide: UnsafePointer<Self>, weights: UnsafePointer<Self>,
+        contextGradient: UnsafePointer<Self>, contextGradientStride: Int, valuePanels: UnsafePointer<Self>,
+        sums: LowRankAttentionSums<Self>, inputGradient: UnsafeMutablePointer<Self>?, scratch: UnsafeMutablePointer<Self>) -> Self?
 
     static func adamUpdate(
         parameters: UnsafeMutablePointer<Self>, gradients: UnsafePointer<Self>, firstMoment: UnsafeMutablePointer<Self>,

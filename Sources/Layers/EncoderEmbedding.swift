@@ -40,8 +40,23 @@ public final class EncoderEmbedding<Scalar: TensorScalar>: @unchecked Sendable {
         self.positions = positions
     }
 
-    /// Ĉ, Âᵀ and Eᵀ for series of `time` steps from the current parameters (once per forward pass).
-    func prepare(time: Int, inputProjection: Dense<Scalar>, parameters: ParameterStore<Scalar>) {
+    /// Whether a one-channel series attends through `LowRankSelfAttention` (Float, head sizes with
+    /// kernels) instead of projecting Q, K and V for the general core. Off only to compare the two.
+    public var usesLowRankAttention = true
+    private var lowRank: LowRankSelfAttention<Scalar>?
+
+    /// The low-rank core for a block of `heads` heads, when it applies.
+    func lowRankAttention(heads: Int) -> LowRankSelfAttention<Scalar>? {
+        guard usesLowRankAttention, LowRankSelfAttention<Scalar>.supports(channels: channels, modelSize: modelSize, heads: heads) else {
+            return nil
+        }
+        if lowRank?.heads != heads { lowRank = LowRankSelfAttention(modelSize: modelSize, heads: heads) }
+        return lowRank
+    }
+
+    /// Ĉ, Âᵀ and Eᵀ for series of `time` steps from the current parameters (once per forward pass),
+    /// and the low-rank core's per-head terms when it applies.
+    func prepare(time: Int, heads: Int, inputProjection: Dense<Scalar>, parameters: ParameterStore<Scalar>) {
         let d = modelSize, c = channels, width = 3 * d
         shared.resize(time * d)
         projectedShared.resize(time * width)
@@ -60,6 +75,7 @@ public final class EncoderEmbedding<Scalar: TensorScalar>: @unchecked Sendable {
             let column = transposedWeight.pointer + channel * d
             for o in 0..<width { projectedWeight.pointer[channel * width + o] = Scalar.dot(w + o * d, column, count: d) }
         }
+        lowRankAttention(heads: heads)?.prepare(time: time, projectedShared: projectedShared.pointer, projectedWeight: projectedWeight.pointer)
     }
 
     /// [Q | K | V] (B, T, 3D) of the series x (B, T, C): each row Ĉ_t + Σ_c x_btc·Âᵀ_c.
@@ -114,15 +130,25 @@ public final class EncoderEmbedding<Scalar: TensorScalar>: @unchecked Sendable {
         return UnsafePointer(target)
     }
 
-    /// Adds the gradients of W_in, b_in, E and e from ∂[Q|K|V] and the residual share ∂h₀ (both
-    /// (B, T, ·)), and writes (or adds, without `writesInputGradient`) ∂x when `inputGradient` is given.
+    /// Where the attention's gradient comes from: ∂[Q|K|V] (B, T, 3D) of the general core, or
+    /// ∂context (B, T, D) for the low-rank core, which sums what is needed of ∂[Q|K|V] itself.
+    enum AttentionGradient {
+        case packed(UnsafePointer<Scalar>)
+        case lowRank(LowRankSelfAttention<Scalar>, contextGradient: UnsafePointer<Scalar>)
+    }
+
+    private let attentionInputGradient = Buffer<Scalar>()   // (B, T): the low-rank core's share of ∂x
+
+    /// Adds the gradients of W_in, b_in, E and e from the attention's gradient and the residual share
+    /// ∂h₀ (B, T, D), and writes (or adds, without `writesInputGradient`) ∂x when `inputGradient` is given.
     func backward(
-        series: UnsafePointer<Scalar>, residualGradient: UnsafePointer<Scalar>, packedGradient: UnsafePointer<Scalar>,
+        series: UnsafePointer<Scalar>, residualGradient: UnsafePointer<Scalar>, attention: AttentionGradient,
         inputGradient: UnsafeMutablePointer<Scalar>?, writesInputGradient: Bool, batch: Int, time: Int,
         inputProjection: Dense<Scalar>, parameters: ParameterStore<Scalar>
     ) {
         let c = channels, d = modelSize, width = 3 * d
         prepareScratch(time: time)
+        if case .lowRank = attention, inputGradient != nil { attentionInputGradient.resize(batch * time, zeroed: true) }
         for part in 0..<2 {
             projectedSums[part].resize(time * width, zeroed: true)
             channelSums[part].resize(c * width, zeroed: true)
@@ -132,21 +158,35 @@ public final class EncoderEmbedding<Scalar: TensorScalar>: @unchecked Sendable {
         Parallelism.forBothHalves(batch) { samples, part in
             let z = projectedSums[part].pointer, r = channelSums[part].pointer
             let residualChannel = residualChannelSums[part].pointer, residual = residualSums[part].pointer
+            var packedGradient: UnsafePointer<Scalar>?
+            switch attention {
+            case .packed(let gradient): packedGradient = gradient
+            case .lowRank(let core, let contextGradient):
+                core.backward(samples: samples, part: part, series: series, contextGradient: contextGradient, projectedSums: z,
+                              channelSums: r, inputGradient: inputGradient == nil ? nil : attentionInputGradient.pointer)
+            }
             for b in samples {
-                let packedRows = packedGradient + b * time * width, residualRows = residualGradient + b * time * d
-                Scalar.addScaled(packedRows, scale: 1, into: z, count: time * width)
+                let residualRows = residualGradient + b * time * d
+                let packedRows = packedGradient.map { $0 + b * time * width }
+                if let packedRows { Scalar.addScaled(packedRows, scale: 1, into: z, count: time * width) }
                 Scalar.addColumnSums(of: residualRows, rows: time, columns: d, into: residual)
                 for channel in 0..<c {
                     let x = column(series + b * time * c, channel, time: time, part: part)
-                    Scalar.addWeightedRowSum(weights: x, rows: packedRows, count: time, width: width, rowStride: width, into: r + channel * width)
+                    if let packedRows {
+                        Scalar.addWeightedRowSum(weights: x, rows: packedRows, count: time, width: width, rowStride: width, into: r + channel * width)
+                    }
                     Scalar.addWeightedRowSum(weights: x, rows: residualRows, count: time, width: d, rowStride: d, into: residualChannel + channel * d)
                     guard let inputGradient else { continue }
-                    // ∂x_btc = Eᵀ_c·∂h₀_bt + Âᵀ_c·∂[Q|K|V]_bt.
-                    let fromResidual = dots[part].pointer, fromProjection = fromResidual + time
+                    // ∂x_btc = Eᵀ_c·∂h₀_bt + Âᵀ_c·∂[Q|K|V]_bt (the low-rank core's share summed already; C = 1 there).
+                    let fromResidual = dots[part].pointer
+                    var fromProjection = UnsafePointer(attentionInputGradient.pointer + b * time)
                     Scalar.rowDots(residualRows, count: time, width: d, rowStride: d, vector: transposedWeight.pointer + channel * d,
                                    bias: 0, into: fromResidual)
-                    Scalar.rowDots(packedRows, count: time, width: width, rowStride: width, vector: projectedWeight.pointer + channel * width,
-                                   bias: 0, into: fromProjection)
+                    if let packedRows {
+                        Scalar.rowDots(packedRows, count: time, width: width, rowStride: width, vector: projectedWeight.pointer + channel * width,
+                                       bias: 0, into: fromResidual + time)
+                        fromProjection = UnsafePointer(fromResidual + time)
+                    }
                     let target = inputGradient + b * time * c + channel
                     for t in 0..<time {
                         let value = fromResidual[t] + fromProjection[t]
@@ -165,7 +205,7 @@ public final class EncoderEmbedding<Scalar: TensorScalar>: @unchecked Sendable {
         inputProjection.backward(input: shared.pointer, output: projectedShared.pointer, outputGradient: z, inputGradient: nil,
                                  shape: ActivationShape(time: time, features: d), batch: 1, parameters: parameters)
         let w = inputProjection.weight(in: parameters), weightGradient = inputProjection.weightGradient(in: parameters)
-        let e = embedding.weight(in: parameters), embeddingGradient = embedding.weightGradient(in: parameters)
+        let embeddingGradient = embedding.weightGradient(in: parameters)
         // ∂W_in[o] += Σ_c R[c][o]·E[·][c] (rows of W_in are D long).
         for channel in 0..<c {
             let column = transposedWeight.pointer + channel * d

@@ -117,21 +117,25 @@ public final class TransformerEncoderLayer<Scalar: TensorScalar>: Layer, InputGr
         let time = shape.time ?? 0, d = modelSize, rows = batch * time
         let shape = ActivationShape(time: time, features: d)   // the block's rows (the input may be a folded series)
         let hiddenShape = ActivationShape(time: time, features: feedForwardSize)
-        packed.resize(rows * 3 * d)
         context.resize(rows * d)
         attentionSum.resize(rows * d)
         normalized1.resize(rows * d)
         hidden.resize(rows * feedForwardSize)
         feedForwardSum.resize(rows * d)
-        if let embedding {
-            embedding.prepare(time: time, inputProjection: inputProjection, parameters: parameters)
-            embedding.project(input, batch: batch, time: time, into: packed.pointer)
+        embedding?.prepare(time: time, heads: heads, inputProjection: inputProjection, parameters: parameters)
+        if let attention = embedding?.lowRankAttention(heads: heads) {
+            attention.forward(input, batch: batch, context: context.pointer, keepWeights: training)
         } else {
-            inputProjection.forward(input, shape: shape, batch: batch, output: packed.pointer, parameters: parameters, training: training)
+            packed.resize(rows * 3 * d)
+            if let embedding {
+                embedding.project(input, batch: batch, time: time, into: packed.pointer)
+            } else {
+                inputProjection.forward(input, shape: shape, batch: batch, output: packed.pointer, parameters: parameters, training: training)
+            }
+            let (q, k, v) = views(packed.pointer, time: time)
+            core.forward(query: q, key: k, value: v, batch: batch, queryTime: time, keyTime: time, context: context.pointer,
+                         keepWeights: training)
         }
-        let (q, k, v) = views(packed.pointer, time: time)
-        core.forward(query: q, key: k, value: v, batch: batch, queryTime: time, keyTime: time, context: context.pointer,
-                     keepWeights: training)
         outputProjection.forward(context.pointer, shape: shape, batch: batch, output: attentionSum.pointer, parameters: parameters, training: training)
         if let embedding {
             embedding.addEmbedding(of: input, batch: batch, time: time, into: attentionSum.pointer)
@@ -161,7 +165,8 @@ public final class TransformerEncoderLayer<Scalar: TensorScalar>: Layer, InputGr
         normalized1Gradient.resize(rows * d)
         attentionSumGradient.resize(rows * d)
         contextGradient.resize(rows * d)
-        packedGradient.resize(rows * 3 * d)
+        let lowRank = embedding?.lowRankAttention(heads: heads)
+        if lowRank == nil { packedGradient.resize(rows * 3 * d) }
         norm2.backward(input: feedForwardSum.pointer, output: output, outputGradient: outputGradient,
                        inputGradient: feedForwardSumGradient.pointer, shape: shape, batch: batch, parameters: parameters)
         // f = x₁ + FFN(x₁): the residual passes ∂L/∂f straight to x₁.
@@ -185,14 +190,20 @@ public final class TransformerEncoderLayer<Scalar: TensorScalar>: Layer, InputGr
         }
         outputProjection.backward(input: context.pointer, output: attentionSum.pointer, outputGradient: attentionSumGradient.pointer,
                                   inputGradient: contextGradient.pointer, shape: shape, batch: batch, parameters: parameters)
-        let (q, k, v) = views(packed.pointer, time: time)
-        let (dq, dk, dv) = views(packedGradient.pointer, time: time)
-        core.backward(contextGradient: contextGradient.pointer, query: q, key: k, value: v,
-                      queryGradient: dq, keyGradient: dk, valueGradient: dv, batch: batch, queryTime: time, keyTime: time,
-                      accumulate: false)
+        if let lowRank {
+            // A backward after an evaluation forward runs the forward again, keeping P (same bits).
+            if !lowRank.keptWeights { lowRank.forward(input, batch: batch, context: context.pointer, keepWeights: true) }
+        } else {
+            let (q, k, v) = views(packed.pointer, time: time)
+            let (dq, dk, dv) = views(packedGradient.pointer, time: time)
+            core.backward(contextGradient: contextGradient.pointer, query: q, key: k, value: v,
+                          queryGradient: dq, keyGradient: dk, valueGradient: dv, batch: batch, queryTime: time, keyTime: time,
+                          accumulate: false)
+        }
         if let embedding {
             embedding.backward(
-                series: input, residualGradient: attentionSumGradient.pointer, packedGradient: packedGradient.pointer,
+                series: input, residualGradient: attentionSumGradient.pointer,
+                attention: lowRank.map { .lowRank($0, contextGradient: contextGradient.pointer) } ?? .packed(packedGradient.pointer),
                 inputGradient: inputGradient, writesInputGradient: writesInputGradient, batch: batch, time: time,
                 inputProjection: inputProjection, parameters: parameters)
         } else {

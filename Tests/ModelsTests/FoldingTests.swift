@@ -111,6 +111,60 @@ import Testing
         }
     }
 
+    /// The low-rank attention core (Float, one channel: `LowRankSelfAttention`) against the folded
+    /// block's general core, which projects Q, K and V: both against the unfolded model in Double
+    /// with the same parameters, over two blocks of query rows and a partial one (T = 61 > 48), odd
+    /// lengths, training and evaluation forwards (the backward then runs the forward again), one and
+    /// two threads. The low-rank path may differ from the Double values by at most 4× the general
+    /// path's own Float error (plus 1e-6 of the largest value).
+    @Test(arguments: [(true, 1), (false, 1), (true, 2), (false, 2)])
+    func lowRankAttentionMatchesTheProjectedCore(mode: (training: Bool, threads: Int)) throws {
+        let batch = 5, time = 61
+        var random = SeededRandom(seed: 21)
+        let reference: SequentialClassifier<Double> = try ModelCatalog.make("posenc-attention", inputChannels: 1, length: time, as: Double.self)
+        reference.initialize(seed: 4)
+        reference.foldsEmbeddingIntoEncoder = false
+        for index in 0..<reference.parameters.count {
+            reference.parameters.values.storage[index] = Double(Float(reference.parameters.values.storage[index] + random.uniform(-0.2, 0.2)))
+        }
+        let input = (0..<(batch * time)).map { _ in Double(Float(random.uniform(-2, 2))) }
+        let upstream = (0..<batch).map { _ in Double(Float(random.uniform(-1, 1))) }
+        typealias Pass = (logits: [Double], gradients: [Double], inputGradient: [Double])
+        func run<Scalar: TensorScalar>(_ model: SequentialClassifier<Scalar>) throws -> Pass {
+            model.threads = mode.threads
+            defer { model.threads = 1 }
+            let x = input.map { Scalar($0) }, dz = upstream.map { Scalar($0) }
+            return try x.withUnsafeBufferPointer { x in
+                let logits = try model.forward(x.baseAddress!, batch: batch, time: time, training: mode.training)
+                let values = (0..<batch).map { Double(logits[$0]) }
+                model.parameters.zeroGradients()
+                let dx = dz.withUnsafeBufferPointer { model.backward(logitGradient: $0.baseAddress!, inputGradient: true)! }
+                return (values, model.parameters.gradients.array.map { Double($0) }, (0..<input.count).map { Double(dx[$0]) })
+            }
+        }
+        func floatModel(lowRank: Bool) throws -> SequentialClassifier<Float> {
+            let model: SequentialClassifier<Float> = try ModelCatalog.make("posenc-attention", inputChannels: 1, length: time)
+            for index in 0..<model.parameters.count { model.parameters.values.storage[index] = Float(reference.parameters.values.storage[index]) }
+            let encoder = try #require(model.layers[2] as? TransformerEncoderLayer<Float>)
+            let embedding = try #require(encoder.embedding)
+            embedding.usesLowRankAttention = lowRank
+            #expect((embedding.lowRankAttention(heads: encoder.heads) != nil) == lowRank)
+            return model
+        }
+        let exact = try run(reference)
+        let general = try run(try floatModel(lowRank: false)), lowRank = try run(try floatModel(lowRank: true))
+        for (what, generalValues, lowRankValues, exactValues) in [
+            ("logits", general.logits, lowRank.logits, exact.logits), ("parameter gradients", general.gradients, lowRank.gradients, exact.gradients),
+            ("input gradient", general.inputGradient, lowRank.inputGradient, exact.inputGradient)
+        ] {
+            let scale = exactValues.map(abs).max() ?? 0
+            let generalError = zip(generalValues, exactValues).map { abs($0 - $1) }.max() ?? 0
+            let lowRankError = zip(lowRankValues, exactValues).map { abs($0 - $1) }.max() ?? 0
+            #expect(scale > 0 && lowRankError <= 4 * generalError + 1e-6 * scale,
+                    "\(what), \(mode): low-rank error \(lowRankError), general \(generalError), largest value \(scale)")
+        }
+    }
+
     /// Only a narrow embedding folds: at C > D/4 each row's C multiply-adds per projected value
     /// approach the D of the projection they replace.
     @Test func onlyNarrowEmbeddingsFold() throws {

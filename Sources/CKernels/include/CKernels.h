@@ -97,6 +97,35 @@ int serieslens_attention_backward_f32(const float *context_gradient, long contex
 long serieslens_attention_scratch_floats(long key_time, long head_size);
 int serieslens_attention_supports_head_size(long head_size);
 
+/// Self-attention of one (sample, head) whose Q, K and V are affine in a one-channel series x with
+/// terms shared by the batch (LowRankAttention.c): S = M + x·gᵀ + f·xᵀ, P = softmax rows of S,
+/// context = P·Cv + (P·x)·avᵀ. `weights` receives E = e^{S − max} (P = E/ΣE) and `row_scales`
+/// 1/ΣE, which the backward reads. Rows are indexed from the sample's first row (`first_row`
+/// selects the block); `shared_scores` and `weights` point at the block's first row. Head sizes as
+/// `serieslens_attention_supports_head_size` (0 returned otherwise).
+int serieslens_lowrank_attention_forward_f32(const float *shared_scores, long shared_stride, const float *series,
+                                             const float *key_terms, const float *query_terms, long first_row, long rows,
+                                             long key_time, const float *values, const float *value_direction,
+                                             long head_size, float *weights, float *row_scales, float *weighted_series,
+                                             float *context, long context_stride);
+/// Cvᵀ in the 16-key panels the backward's ∂C·Cvᵀ reads (head_size × padded floats, padded = Tk
+/// rounded up to 16).
+void serieslens_lowrank_attention_value_panels_f32(const float *values, long key_time, long head_size, float *panels);
+/// Backward over a block of query rows, from the forward's E and 1/ΣE and ∂C: with u = ∂C·av, ∂P = ∂C·Cvᵀ + u·xᵀ and
+/// ∂S = P ⊙ (∂P − ⟨P, ∂P⟩) (unscaled), adds score_sums += ∂S (block rows), row_series[i] += (∂S·x)_i,
+/// key_series += ∂Sᵀ·x, value_sums += Pᵀ·∂C, value_series += Σ_i (P·x)_i·∂C_i and, when
+/// `input_gradient` is given, ∂x_i += (∂S·g)_i and ∂x_j += (∂Sᵀ·h)_j + (Pᵀ·u)_j with h = `key_side`.
+/// Returns Σ_i x_i·(∂S·x)_i over the block. `scratch` holds rows × (padded + head_size) floats.
+float serieslens_lowrank_attention_backward_f32(const float *weights, const float *context_gradient,
+                                                long context_gradient_stride, const float *series,
+                                                const float *row_scales, const float *weighted_series,
+                                                const float *key_terms, const float *key_side, long first_row,
+                                                long rows, long key_time,
+                                                const float *value_panels, const float *value_direction, long head_size,
+                                                float *score_sums, long score_stride, float *row_series,
+                                                float *key_series, float *value_sums, long value_sums_stride,
+                                                float *value_series, float *input_gradient, float *scratch);
+
 // Winograd convolution's transforms (Winograd.c): input x̂ → V (Bᵀ, n × n), output M → y
 // (start + Aᵀ, m × n; the last tile writes out_last rows, start = bias, y or 0) and output gradient
 // ∂y → ∂M (A, n × m; the last tile reads in_last rows, the rest are zeros). Rows of `channels`

@@ -1,0 +1,206 @@
+// Self-attention of one (sample, head) whose queries, keys and values are affine in a one-channel
+// series x with terms shared by the whole batch (a folded embedding: EncoderEmbedding):
+//   Q = x·aqᵀ + Cq,   K = x·akᵀ + Ck,   V = x·avᵀ + Cv    (T × d; aq, ak, av and Cq, Ck, Cv shared).
+// Then, with the scale s,
+//   S = s·Q·Kᵀ = M + x·gᵀ + f·xᵀ,   M = s·Cq·Ckᵀ (shared),   g = s·K·aq,   f = s·Cq·ak,
+//   context = P·V = P·Cv + (P·x)·avᵀ,
+// so a sample's scores cost two multiply-adds per element instead of a depth-d product, and of the
+// backward's four depth-d products two remain: ∂P = ∂C·Cvᵀ + (∂C·av)·xᵀ and ∂V = Pᵀ·∂C. ∂Q = s·∂S·K
+// and ∂K = s·∂Sᵀ·Q are only needed summed over the batch and projected onto x, which the caller
+// assembles from the sums these kernels add up (LowRankSelfAttention.swift).
+#include "CKernels.h"
+
+#include <math.h>
+
+#include "AttentionTiles.h"
+
+static inline float horizontalSum(f8 lanes) {
+    float sum = 0;
+    for (int lane = 0; lane < 8; lane++) sum += lanes[lane];
+    return sum;
+}
+
+// One row of scores, S_j = shared_j + xi·g_j + fi·x_j, stored as E_j = e^{S_j − max S} (P_j times
+// the row's sum, which is returned in *sum, with Σ_j E_j·x_j in *weighted): two passes over the
+// row, where building S, softmax's three passes and P·x took five.
+static void lowRankExponentRow(const float *shared, float xi, const float *g, float fi, const float *x, long count, float *row,
+                               float *sum, float *weighted) {
+    long full = count - count % 8, j;
+    f8 queryValue = SPLAT(xi), queryTerm = SPLAT(fi), maxima = SPLAT(-INFINITY);
+    for (j = 0; j < full; j += 8) {
+        f8 score = fma8(queryTerm, load8(x + j), fma8(queryValue, load8(g + j), load8(shared + j)));
+        store8(row + j, score);
+        maxima = select8(score > maxima, score, maxima);
+    }
+    float maximum = -INFINITY;
+    for (int lane = 0; lane < 8; lane++) if (maxima[lane] > maximum) maximum = maxima[lane];
+    for (; j < count; j++) {
+        row[j] = __builtin_fmaf(fi, x[j], __builtin_fmaf(xi, g[j], shared[j]));
+        if (row[j] > maximum) maximum = row[j];
+    }
+    f8 shift = SPLAT(maximum), total = SPLAT(0.0f), weightedLanes = SPLAT(0.0f);
+    // Four vectors' exponentials in lockstep, as in `softmaxRow`.
+    for (j = 0; j + 32 <= full; j += 32) {
+        f8 shifted[4], expm1[4], scale[4];
+        for (int v = 0; v < 4; v++) shifted[v] = load8(row + j + 8 * v) - shift;
+        exponentPartsInLockstep(4, shifted, expm1, scale);
+        for (int v = 0; v < 4; v++) {
+            f8 e = fma8(expm1[v], scale[v], scale[v]);
+            total += e;
+            weightedLanes = fma8(e, load8(x + j + 8 * v), weightedLanes);
+            store8(row + j + 8 * v, e);
+        }
+    }
+    for (; j < full; j += 8) {
+        f8 e = exp8(load8(row + j) - shift);
+        total += e;
+        weightedLanes = fma8(e, load8(x + j), weightedLanes);
+        store8(row + j, e);
+    }
+    float rowSum = horizontalSum(total), weightedSum = horizontalSum(weightedLanes);
+    if (full < count) {
+        f8 e = exp8(loadPartial8(row + full, count - full) - shift);
+        for (long lane = 0; lane < count - full; lane++) {
+            rowSum += e[lane];
+            weightedSum += e[lane] * x[full + lane];
+        }
+        storePartial8(row + full, e, count - full);
+    }
+    *sum = rowSum;
+    *weighted = weightedSum;
+}
+
+void serieslens_lowrank_attention_value_panels_f32(const float *values, long key_time, long head_size, float *panels) {
+    transposeHead(values, head_size, key_time, head_size, 1, panels, paddedWidth(key_time));
+}
+
+int serieslens_lowrank_attention_forward_f32(const float *shared_scores, long shared_stride, const float *series,
+                                             const float *key_terms, const float *query_terms, long first_row, long rows,
+                                             long key_time, const float *values, const float *value_direction,
+                                             long head_size, float *weights, float *row_scales, float *weighted_series,
+                                             float *context, long context_stride) {
+    if (!supported(head_size)) return 0;
+    long nv = head_size / 8;
+    // Six rows at a time, so that their E rows are still in L1 for the product with Cv.
+    for (long r0 = 0; r0 < rows; r0 += TILE_ROWS) {
+        long count = rows - r0 < TILE_ROWS ? rows - r0 : TILE_ROWS;
+        for (long r = r0; r < r0 + count; r++) {
+            long i = first_row + r;
+            float sum, weighted;
+            lowRankExponentRow(shared_scores + r * shared_stride, series[i], key_terms, query_terms[i], series, key_time,
+                               weights + r * key_time, &sum, &weighted);
+            row_scales[i] = 1.0f / sum;
+            weighted_series[i] = weighted * row_scales[i];
+        }
+        // context_i = (E_i·Cv)/ΣE_i + (P·x)_i·av.
+        float *out = context + (first_row + r0) * context_stride;
+        narrowRows(nv, count, weights + r0 * key_time, key_time, values, head_size, key_time, out, context_stride, 0);
+        for (long r = 0; r < count; r++) {
+            long i = first_row + r0 + r;
+            f8 inverse = SPLAT(row_scales[i]), weighted = SPLAT(weighted_series[i]);
+            float *row = out + r * context_stride;
+            for (long v = 0; v < nv; v++) {
+                store8(row + 8 * v, fma8(weighted, load8(value_direction + 8 * v), inverse * load8(row + 8 * v)));
+            }
+        }
+    }
+    return 1;
+}
+
+// ∂S = E ⊙ (∂P' − shift) of one row (∂P' = ∂P/ΣE, shift = ⟨P, ∂P⟩/ΣE), added into the row of `sums`; returns
+// Σ_j ∂S_j·x_j and, with `gradient`, adds Σ_j ∂S_j·g_j to *query_gradient and
+// ∂S_j·h + P_j·u to gradient[j] (the key and value sides of ∂x); key_series[j] += xi·∂S_j.
+static float scoreGradientRow(const float *p, const float *dp, float dot, const float *x, float xi, float *sums,
+                              float *key_series, const float *g, float h, float u, float *gradient, float *query_gradient,
+                              long count) {
+    long full = count - count % 8, j;
+    f8 shift = SPLAT(dot), queryValue = SPLAT(xi), rowLanes = SPLAT(0.0f);
+    if (gradient) {
+        f8 keySide = SPLAT(h), valueSide = SPLAT(u), queryLanes = SPLAT(0.0f);
+        for (j = 0; j < full; j += 8) {
+            f8 pj = load8(p + j), ds = pj * (load8(dp + j) - shift);
+            store8(sums + j, load8(sums + j) + ds);
+            rowLanes = fma8(ds, load8(x + j), rowLanes);
+            queryLanes = fma8(ds, load8(g + j), queryLanes);
+            store8(key_series + j, fma8(queryValue, ds, load8(key_series + j)));
+            store8(gradient + j, fma8(valueSide, pj, fma8(keySide, ds, load8(gradient + j))));
+        }
+        float query = horizontalSum(queryLanes);
+        for (; j < count; j++) {
+            float ds = p[j] * (dp[j] - dot);
+            query += ds * g[j];
+            gradient[j] = __builtin_fmaf(u, p[j], __builtin_fmaf(h, ds, gradient[j]));
+        }
+        *query_gradient += query;
+    } else {
+        for (j = 0; j < full; j += 8) {
+            f8 ds = load8(p + j) * (load8(dp + j) - shift);
+            store8(sums + j, load8(sums + j) + ds);
+            rowLanes = fma8(ds, load8(x + j), rowLanes);
+            store8(key_series + j, fma8(queryValue, ds, load8(key_series + j)));
+        }
+    }
+    float row = horizontalSum(rowLanes);
+    for (j = full; j < count; j++) {
+        float ds = p[j] * (dp[j] - dot);
+        sums[j] += ds;
+        row += ds * x[j];
+        key_series[j] = __builtin_fmaf(xi, ds, key_series[j]);
+    }
+    return row;
+}
+
+float serieslens_lowrank_attention_backward_f32(const float *weights, const float *context_gradient,
+                                                long context_gradient_stride, const float *series,
+                                                const float *row_scales, const float *weighted_series,
+                                                const float *key_terms, const float *key_side, long first_row,
+                                                long rows, long key_time,
+                                                const float *value_panels, const float *value_direction, long head_size,
+                                                float *score_sums, long score_stride, float *row_series,
+                                                float *key_series, float *value_sums, long value_sums_stride,
+                                                float *value_series, float *input_gradient, float *scratch) {
+    long padded = paddedWidth(key_time), nv = head_size / 8, full = key_time - key_time % 8;
+    const float *upstream = context_gradient + first_row * context_gradient_stride;
+    // ∂C·Cvᵀ for the block's rows, in L1/L2 scratch.
+    wideRows(rows, upstream, context_gradient_stride, value_panels, head_size, key_time, scratch, padded);
+    float projected = 0;
+    for (long r = 0; r < rows; r++) {
+        long i = first_row + r;
+        const float *p = weights + r * key_time, *dc = upstream + r * context_gradient_stride;
+        float *dp = scratch + r * padded;
+        f8 lanes = SPLAT(0.0f);
+        for (long v = 0; v < nv; v++) lanes = fma8(load8(dc + 8 * v), load8(value_direction + 8 * v), lanes);
+        float u = horizontalSum(lanes), xi = series[i], inverse = row_scales[i];
+        // ∂P' = (∂P + u·xᵀ)/ΣE, ⟨E, ∂P'⟩ = ⟨P, ∂P⟩, and ∂S = P ⊙ (∂P − ⟨P, ∂P⟩) = E ⊙ (∂P' − ⟨P, ∂P⟩/ΣE).
+        f8 valueSide = SPLAT(u), scale = SPLAT(inverse), dotLanes = SPLAT(0.0f);
+        long j;
+        for (j = 0; j < full; j += 8) {
+            f8 gradient = scale * fma8(valueSide, load8(series + j), load8(dp + j));
+            store8(dp + j, gradient);
+            dotLanes = fma8(load8(p + j), gradient, dotLanes);
+        }
+        float dot = horizontalSum(dotLanes);
+        for (; j < key_time; j++) {
+            dp[j] = inverse * __builtin_fmaf(u, series[j], dp[j]);
+            dot += p[j] * dp[j];
+        }
+        float rowSum = scoreGradientRow(p, dp, inverse * dot, series, xi, score_sums + r * score_stride, key_series, key_terms,
+                                        key_side[i], u * inverse, input_gradient, input_gradient ? input_gradient + i : 0,
+                                        key_time);
+        row_series[i] += rowSum;
+        projected += xi * rowSum;
+    }
+    // ∂V += Pᵀ·∂C = Eᵀ·(∂C/ΣE) over the block's rows, and Σ_i (P·x)_i·∂C_i.
+    float *scaledUpstream = scratch + rows * padded;
+    for (long r = 0; r < rows; r++) {
+        f8 weighted = SPLAT(weighted_series[first_row + r]), inverse = SPLAT(row_scales[first_row + r]);
+        const float *dc = upstream + r * context_gradient_stride;
+        for (long v = 0; v < nv; v++) {
+            f8 gradient = load8(dc + 8 * v);
+            store8(scaledUpstream + r * head_size + 8 * v, inverse * gradient);
+            store8(value_series + 8 * v, fma8(weighted, gradient, load8(value_series + 8 * v)));
+        }
+    }
+    transposedKeys(nv, key_time, weights, key_time, scaledUpstream, head_size, rows, value_sums, value_sums_stride);
+    return projected;
+}
