@@ -20,11 +20,69 @@ static inline float horizontalSum(f8 lanes) {
     return sum;
 }
 
-// One row of scores, S_j = shared_j + xi·g_j + fi·x_j, stored as E_j = e^{S_j − max S} (P_j times
-// the row's sum, which is returned in *sum, with Σ_j E_j·x_j in *weighted): two passes over the
-// row, where building S, softmax's three passes and P·x took five.
-static void lowRankExponentRow(const float *shared, float xi, const float *g, float fi, const float *x, long count, float *row,
-                               float *sum, float *weighted) {
+// E_j = e^{S_j − shift} over one row, stored, with Σ_j E_j in *sum and Σ_j E_j·x_j in *weighted.
+// With COMPUTE the scores S_j = shared_j + xi·g_j + fi·x_j are formed on the way; else the row
+// holds them already.
+ALWAYS_INLINE void exponentiateRow(const int COMPUTE, const float *shared, float xi, const float *g, float fi, const float *x,
+                                   long count, float *row, float shiftValue, float *sum, float *weighted) {
+    long full = count - count % 8, j;
+    f8 queryValue = SPLAT(xi), queryTerm = SPLAT(fi);
+    f8 shift = SPLAT(shiftValue), total = SPLAT(0.0f), weightedLanes = SPLAT(0.0f);
+#define SCORE(at) (COMPUTE ? fma8(queryTerm, load8(x + (at)), fma8(queryValue, load8(g + (at)), load8(shared + (at)))) \
+                           : load8(row + (at)))
+    // Four vectors' exponentials in lockstep, as in `softmaxRow`.
+    for (j = 0; j + 32 <= full; j += 32) {
+        f8 shifted[4], expm1[4], scale[4];
+        for (int v = 0; v < 4; v++) shifted[v] = SCORE(j + 8 * v) - shift;
+        exponentPartsInLockstep(4, shifted, expm1, scale);
+        for (int v = 0; v < 4; v++) {
+            f8 e = fma8(expm1[v], scale[v], scale[v]);
+            total += e;
+            weightedLanes = fma8(e, load8(x + j + 8 * v), weightedLanes);
+            store8(row + j + 8 * v, e);
+        }
+    }
+    for (; j < full; j += 8) {
+        f8 e = exp8(SCORE(j) - shift);
+        total += e;
+        weightedLanes = fma8(e, load8(x + j), weightedLanes);
+        store8(row + j, e);
+    }
+#undef SCORE
+    float rowSum = horizontalSum(total), weightedSum = horizontalSum(weightedLanes);
+    if (full < count) {
+        if (COMPUTE) {
+            for (j = full; j < count; j++) row[j] = __builtin_fmaf(fi, x[j], __builtin_fmaf(xi, g[j], shared[j]));
+        }
+        f8 e = exp8(loadPartial8(row + full, count - full) - shift);
+        for (long lane = 0; lane < count - full; lane++) {
+            rowSum += e[lane];
+            weightedSum += e[lane] * x[full + lane];
+        }
+        storePartial8(row + full, e, count - full);
+    }
+    *sum = rowSum;
+    *weighted = weightedSum;
+}
+
+// Scores whose shift may exceed the row's maximum by this much still leave its largest E ≥ e^-60,
+// a normal float, and every E that flushes to zero below e^-87 then a share of the row under
+// e^-27: the same softmax to Float's rounding.
+enum { MAX_SHIFT_SLACK = 60 };
+
+// One row of scores, S_j = shared_j + xi·g_j + fi·x_j, stored as E_j = e^{S_j − shift} (P_j times
+// the row's sum, which is returned in *sum, with Σ_j E_j·x_j in *weighted). The shift is the row's
+// maximum or, when `shared_maximum` is given, the bound shared_maximum + |xi|·max|g| + |fi|·max|x|
+// ≥ max S, which exceeds it by at most twice the last two terms: within MAX_SHIFT_SLACK, one pass
+// over the row (building S and finding its maximum took another).
+static void lowRankExponentRow(const float *shared, const float *shared_maximum, float xi, const float *g, float fi,
+                               const float *x, float key_bound, float series_bound, long count, float *row, float *sum,
+                               float *weighted) {
+    float reach = __builtin_fabsf(xi) * key_bound + __builtin_fabsf(fi) * series_bound;
+    if (shared_maximum && 2 * reach <= MAX_SHIFT_SLACK) {
+        exponentiateRow(1, shared, xi, g, fi, x, count, row, *shared_maximum + reach, sum, weighted);
+        return;
+    }
     long full = count - count % 8, j;
     f8 queryValue = SPLAT(xi), queryTerm = SPLAT(fi), maxima = SPLAT(-INFINITY);
     for (j = 0; j < full; j += 8) {
@@ -38,36 +96,30 @@ static void lowRankExponentRow(const float *shared, float xi, const float *g, fl
         row[j] = __builtin_fmaf(fi, x[j], __builtin_fmaf(xi, g[j], shared[j]));
         if (row[j] > maximum) maximum = row[j];
     }
-    f8 shift = SPLAT(maximum), total = SPLAT(0.0f), weightedLanes = SPLAT(0.0f);
-    // Four vectors' exponentials in lockstep, as in `softmaxRow`.
-    for (j = 0; j + 32 <= full; j += 32) {
-        f8 shifted[4], expm1[4], scale[4];
-        for (int v = 0; v < 4; v++) shifted[v] = load8(row + j + 8 * v) - shift;
-        exponentPartsInLockstep(4, shifted, expm1, scale);
-        for (int v = 0; v < 4; v++) {
-            f8 e = fma8(expm1[v], scale[v], scale[v]);
-            total += e;
-            weightedLanes = fma8(e, load8(x + j + 8 * v), weightedLanes);
-            store8(row + j + 8 * v, e);
-        }
+    exponentiateRow(0, shared, xi, g, fi, x, count, row, maximum, sum, weighted);
+}
+
+void serieslens_row_maxima_f32(const float *matrix, long rows, long columns, long stride, float *maxima) {
+    long full = columns - columns % 8;
+    for (long r = 0; r < rows; r++) {
+        const float *row = matrix + r * stride;
+        f8 lanes = SPLAT(-INFINITY);
+        for (long j = 0; j < full; j += 8) lanes = __builtin_elementwise_max(lanes, load8(row + j));
+        float maximum = -INFINITY;
+        for (int lane = 0; lane < 8; lane++) maximum = lanes[lane] > maximum ? lanes[lane] : maximum;
+        for (long j = full; j < columns; j++) maximum = row[j] > maximum ? row[j] : maximum;
+        maxima[r] = maximum;
     }
-    for (; j < full; j += 8) {
-        f8 e = exp8(load8(row + j) - shift);
-        total += e;
-        weightedLanes = fma8(e, load8(x + j), weightedLanes);
-        store8(row + j, e);
-    }
-    float rowSum = horizontalSum(total), weightedSum = horizontalSum(weightedLanes);
-    if (full < count) {
-        f8 e = exp8(loadPartial8(row + full, count - full) - shift);
-        for (long lane = 0; lane < count - full; lane++) {
-            rowSum += e[lane];
-            weightedSum += e[lane] * x[full + lane];
-        }
-        storePartial8(row + full, e, count - full);
-    }
-    *sum = rowSum;
-    *weighted = weightedSum;
+}
+
+float serieslens_max_magnitude_f32(const float *values, long count) {
+    long full = count - count % 8;
+    f8 lanes = SPLAT(0.0f);
+    for (long j = 0; j < full; j += 8) lanes = __builtin_elementwise_max(lanes, __builtin_elementwise_abs(load8(values + j)));
+    float maximum = 0;
+    for (int lane = 0; lane < 8; lane++) maximum = lanes[lane] > maximum ? lanes[lane] : maximum;
+    for (long j = full; j < count; j++) maximum = __builtin_fabsf(values[j]) > maximum ? __builtin_fabsf(values[j]) : maximum;
+    return maximum;
 }
 
 void serieslens_lowrank_attention_value_panels_f32(const float *values, long key_time, long head_size, float *panels) {
@@ -77,8 +129,9 @@ void serieslens_lowrank_attention_value_panels_f32(const float *values, long key
 int serieslens_lowrank_attention_forward_f32(const float *shared_scores, long shared_stride, const float *series,
                                              const float *key_terms, const float *query_terms, long first_row, long rows,
                                              long key_time, const float *values, const float *value_direction,
-                                             long head_size, float *weights, float *row_scales, float *weighted_series,
-                                             float *context, long context_stride) {
+                                             long head_size, const float *shared_maxima, float key_bound,
+                                             float series_bound, float *weights, float *row_scales,
+                                             float *weighted_series, float *context, long context_stride) {
     if (!supported(head_size)) return 0;
     long nv = head_size / 8;
     // Six rows at a time, so that their E rows are still in L1 for the product with Cv.
@@ -87,8 +140,9 @@ int serieslens_lowrank_attention_forward_f32(const float *shared_scores, long sh
         for (long r = r0; r < r0 + count; r++) {
             long i = first_row + r;
             float sum, weighted;
-            lowRankExponentRow(shared_scores + r * shared_stride, series[i], key_terms, query_terms[i], series, key_time,
-                               weights + r * key_time, &sum, &weighted);
+            lowRankExponentRow(shared_scores + r * shared_stride, shared_maxima ? shared_maxima + r : 0, series[i], key_terms,
+                               query_terms[i], series, key_bound, series_bound, key_time, weights + r * key_time, &sum,
+                               &weighted);
             row_scales[i] = 1.0f / sum;
             weighted_series[i] = weighted * row_scales[i];
         }

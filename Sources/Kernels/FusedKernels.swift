@@ -60,6 +60,16 @@ public struct LowRankAttentionRows<Scalar: TensorScalar> {
     public var productFLOPs: Int { 2 * rows * keyTime * headSize }
 }
 
+/// Bounds that let the low-rank forward shift a row of scores without finding its maximum: the
+/// block's rows' maxima of the shared scores M, max|g| and max|x| of the sample.
+public struct LowRankScoreBounds<Scalar: TensorScalar> {
+    public var sharedMaxima: UnsafePointer<Scalar>, keyBound: Scalar, seriesBound: Scalar
+
+    public init(sharedMaxima: UnsafePointer<Scalar>, keyBound: Scalar, seriesBound: Scalar) {
+        self.sharedMaxima = sharedMaxima; self.keyBound = keyBound; self.seriesBound = seriesBound
+    }
+}
+
 /// What the low-rank backward adds into: ∂S's rows of the block (rows × scoreStride), ∂S·x (T) and
 /// ∂Sᵀ·x (Tk), Pᵀ·∂C (Tk rows of d at `valuesStride`) and Σ (P·x)_i·∂C_i (d).
 public struct LowRankAttentionSums<Scalar: TensorScalar> {
@@ -161,8 +171,17 @@ extension TensorScalar {
     ) -> Bool { false }
     @inlinable public static func lowRankAttentionForward(
         _ rows: LowRankAttentionRows<Self>, sharedScores: UnsafePointer<Self>, sharedStride: Int, queryTerms: UnsafePointer<Self>,
-        values: UnsafePointer<Self>, weights: UnsafeMutablePointer<Self>, context: UnsafeMutablePointer<Self>, contextStride: Int
+        values: UnsafePointer<Self>, bounds: LowRankScoreBounds<Self>?, weights: UnsafeMutablePointer<Self>,
+        context: UnsafeMutablePointer<Self>, contextStride: Int
     ) -> Bool { false }
+    @inlinable public static func rowMaxima(
+        _ matrix: UnsafePointer<Self>, rows: Int, columns: Int, rowStride: Int, into maxima: UnsafeMutablePointer<Self>
+    ) {
+        for r in 0..<rows { maxima[r] = (0..<columns).reduce(-Self.infinity) { Swift.max($0, matrix[r * rowStride + $1]) } }
+    }
+    @inlinable public static func maximumMagnitude(_ values: UnsafePointer<Self>, count: Int) -> Self {
+        (0..<count).reduce(0) { Swift.max($0, abs(values[$1])) }
+    }
     @inlinable public static func lowRankAttentionBackward(
         _ rows: LowRankAttentionRows<Self>, keySide: UnsafePointer<Self>, weights: UnsafePointer<Self>,
         contextGradient: UnsafePointer<Self>, contextGradientStride: Int, valuePanels: UnsafePointer<Self>,
@@ -247,6 +266,16 @@ extension Float {
 
     @inlinable public static func supportsLowRankAttention(headSize: Int) -> Bool { serieslens_attention_supports_head_size(headSize) != 0 }
 
+    @inlinable public static func rowMaxima(
+        _ matrix: UnsafePointer<Float>, rows: Int, columns: Int, rowStride: Int, into maxima: UnsafeMutablePointer<Float>
+    ) {
+        KernelProfiler.measure(.rowsAndColumns, work: rows * columns) { serieslens_row_maxima_f32(matrix, rows, columns, rowStride, maxima) }
+    }
+
+    @inlinable public static func maximumMagnitude(_ values: UnsafePointer<Float>, count: Int) -> Float {
+        KernelProfiler.measure(.vector, work: count) { serieslens_max_magnitude_f32(values, count) }
+    }
+
     @inlinable public static func lowRankAttentionValuePanels(
         _ values: UnsafePointer<Float>, keyTime: Int, headSize: Int, into panels: UnsafeMutablePointer<Float>
     ) -> Bool {
@@ -257,12 +286,14 @@ extension Float {
 
     @inlinable public static func lowRankAttentionForward(
         _ rows: LowRankAttentionRows<Float>, sharedScores: UnsafePointer<Float>, sharedStride: Int, queryTerms: UnsafePointer<Float>,
-        values: UnsafePointer<Float>, weights: UnsafeMutablePointer<Float>, context: UnsafeMutablePointer<Float>, contextStride: Int
+        values: UnsafePointer<Float>, bounds: LowRankScoreBounds<Float>?, weights: UnsafeMutablePointer<Float>,
+        context: UnsafeMutablePointer<Float>, contextStride: Int
     ) -> Bool {
         KernelProfiler.measure(.lowRankAttention, work: rows.productFLOPs) {
             serieslens_lowrank_attention_forward_f32(
                 sharedScores, sharedStride, rows.series, rows.keyTerms, queryTerms, rows.firstRow, rows.rows, rows.keyTime, values,
-                rows.valueDirection, rows.headSize, weights, rows.rowScales, rows.weightedSeries, context, contextStride) != 0
+                rows.valueDirection, rows.headSize, bounds?.sharedMaxima, bounds?.keyBound ?? 0, bounds?.seriesBound ?? 0, weights,
+                rows.rowScales, rows.weightedSeries, context, contextStride) != 0
         }
     }
 

@@ -170,7 +170,12 @@ where Self.SIMD16Storage: Sendable {
     static func lowRankAttentionValuePanels(_ values: UnsafePointer<Self>, keyTime: Int, headSize: Int, into panels: UnsafeMutablePointer<Self>) -> Bool
     static func lowRankAttentionForward(
         _ rows: LowRankAttentionRows<Self>, sharedScores: UnsafePointer<Self>, sharedStride: Int, queryTerms: UnsafePointer<Self>,
-        values: UnsafePointer<Self>, weights: UnsafeMutablePointer<Self>, context: UnsafeMutablePointer<Self>, contextStride: Int) -> Bool
+        values: UnsafePointer<Self>, bounds: LowRankScoreBounds<Self>?, weights: UnsafeMutablePointer<Self>,
+        context: UnsafeMutablePointer<Self>, contextStride: Int) -> Bool
+    /// Each row's maximum of a (rows × columns) matrix with the given row stride.
+    static func rowMaxima(_ matrix: UnsafePointer<Self>, rows: Int, columns: Int, rowStride: Int, into maxima: UnsafeMutablePointer<Self>)
+    /// max |values| (0 for none).
+    static func maximumMagnitude(_ values: UnsafePointer<Self>, count: Int) -> Self
     /// Returns Σ_i x_i·(∂S·x)_i over the block.
     static func lowRankAttentionBackward(
         _ rows: LowRankAttentionRows<Self>, keySide: UnsafePointer<Self>, weights: UnsafePointer<Self>,

@@ -48,6 +48,8 @@ final class LowRankSelfAttention<Scalar: TensorScalar>: @unchecked Sendable {
     // Per thread: M's block, P's block (evaluation), g and the key side (T each), Σ∂S's block, ∂P's
     // block, and per head ∂S·x and ∂Sᵀ·x summed over the half (heads, T).
     private let sharedScores = [Buffer<Scalar>(), Buffer<Scalar>()]
+    private let sharedMaxima = [Buffer<Scalar>(), Buffer<Scalar>()]   // M's block's row maxima
+    private let seriesBounds = Buffer<Scalar>()                        // (B): max|x_b|
     private let blockWeights = [Buffer<Scalar>(), Buffer<Scalar>()]
     private let sampleTerms = [Buffer<Scalar>(), Buffer<Scalar>()]
     private let scoreSums = [Buffer<Scalar>(), Buffer<Scalar>()]
@@ -121,13 +123,16 @@ final class LowRankSelfAttention<Scalar: TensorScalar>: @unchecked Sendable {
         keptWeights = keepWeights
         weightedSeries.resize(batch * heads * time)
         rowScales.resize(batch * heads * time)
+        seriesBounds.resize(batch)
         for part in 0..<2 {
             sharedScores[part].resize(blockRows * time)
+            sharedMaxima[part].resize(blockRows)
             blockWeights[part].resize(keepWeights ? 0 : blockRows * time)
             sampleTerms[part].resize(time)
         }
         Parallelism.splitInHalves(batch) { samples, part in
             let shared = sharedScores[part].pointer, keyTerms = sampleTerms[part].pointer
+            for b in samples { seriesBounds.pointer[b] = Scalar.maximumMagnitude(series + b * time, count: time) }
             for h in 0..<heads {
                 for firstRow in stride(from: 0, to: time, by: blockRows) {
                     let rows = min(blockRows, time - firstRow)
@@ -135,13 +140,17 @@ final class LowRankSelfAttention<Scalar: TensorScalar>: @unchecked Sendable {
                     Scalar.smallMultiplyAddingBias(
                         m: rows, n: time, k: d, a: scaledQueryTerms.pointer + (h * time + firstRow) * d, lda: d,
                         b: keyTermsTransposed.pointer + h * time * d, ldb: time, bias: zeros.pointer, c: shared, ldc: time)
+                    Scalar.rowMaxima(shared, rows: rows, columns: time, rowStride: time, into: sharedMaxima[part].pointer)
                     for b in samples {
                         let x = series + b * time
                         sampleTerm(keyRowTerms.pointer + h * time, head: h, series: x, into: keyTerms)
+                        let bounds = LowRankScoreBounds(
+                            sharedMaxima: UnsafePointer(sharedMaxima[part].pointer), keyBound: Scalar.maximumMagnitude(keyTerms, count: time),
+                            seriesBound: seriesBounds.pointer[b])
                         let p = keepWeights ? weights.pointer + ((b * heads + h) * time + firstRow) * time : blockWeights[part].pointer
                         _ = Scalar.lowRankAttentionForward(
                             self.rows(x, keyTerms: keyTerms, head: h, sample: b, firstRow: firstRow), sharedScores: shared, sharedStride: time,
-                            queryTerms: queryRowTerms.pointer + h * time, values: valueTerms.pointer + h * time * d, weights: p,
+                            queryTerms: queryRowTerms.pointer + h * time, values: valueTerms.pointer + h * time * d, bounds: bounds, weights: p,
                             context: context + b * time * modelSize + h * d, contextStride: modelSize)
                     }
                 }

@@ -106,8 +106,16 @@ int serieslens_attention_supports_head_size(long head_size);
 int serieslens_lowrank_attention_forward_f32(const float *shared_scores, long shared_stride, const float *series,
                                              const float *key_terms, const float *query_terms, long first_row, long rows,
                                              long key_time, const float *values, const float *value_direction,
-                                             long head_size, float *weights, float *row_scales, float *weighted_series,
-                                             float *context, long context_stride);
+                                             long head_size, const float *shared_maxima, float key_bound,
+                                             float series_bound, float *weights, float *row_scales,
+                                             float *weighted_series, float *context, long context_stride);
+/// Each row's maximum of a (rows × columns) matrix with the given row stride: the shared scores'
+/// row maxima, which with key_bound = max|g| and series_bound = max|x| let the forward shift a row
+/// of scores by a bound instead of its maximum (one pass instead of two; NULL `shared_maxima`
+/// always finds the maximum).
+void serieslens_row_maxima_f32(const float *matrix, long rows, long columns, long stride, float *maxima);
+/// max_j |values_j| (0 for none).
+float serieslens_max_magnitude_f32(const float *values, long count);
 /// Cvᵀ in the 16-key panels the backward's ∂C·Cvᵀ reads (head_size × padded floats, padded = Tk
 /// rounded up to 16).
 void serieslens_lowrank_attention_value_panels_f32(const float *values, long key_time, long head_size, float *panels);
