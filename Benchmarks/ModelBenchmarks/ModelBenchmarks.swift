@@ -54,4 +54,24 @@ let benchmarks: @Sendable () -> Void = {
             benchmark.measurement(seriesPerSecond, Int(256 * Double(benchmark.scaledIterations.count) / seconds))
         }
     }
+    // posenc-attention's Transformer block three ways: the embedding folded in with the low-rank
+    // attention core (the default), folded with Q, K and V projected for the general core, and
+    // the three layers unfolded: one training step on one thread.
+    for variant in ["low-rank", "projected", "unfolded"] {
+        Benchmark("train-step/posenc-attention/\(variant)/B32-T500/threads1") { benchmark in
+            let model: SequentialClassifier<Float> = try ModelCatalog.make("posenc-attention", inputChannels: 1)
+            model.initialize(seed: 1)
+            model.foldsEmbeddingIntoEncoder = variant != "unfolded"
+            for case let encoder as TransformerEncoderLayer<Float> in model.layers { encoder.embedding?.usesLowRankAttention = variant == "low-rank" }
+            let trainer = Trainer(model: model, configuration: TrainingConfiguration())
+            let indices = Array(0..<32)
+            let start = ContinuousClock.now
+            for _ in benchmark.scaledIterations {
+                blackHole(try trainer.step(on: dataset, indices: indices))
+            }
+            let elapsed = ContinuousClock.now - start
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            benchmark.measurement(seriesPerSecond, Int(32 * Double(benchmark.scaledIterations.count) / seconds))
+        }
+    }
 }
