@@ -10,6 +10,18 @@ import Training
 /// configuration (B = 32, T = 500, C = 1), with series/s as a custom metric.
 let seriesPerSecond = BenchmarkMetric.custom("series/s", polarity: .prefersLarger, useScalingFactor: false)
 
+/// Training steps on the first 32 series for the benchmark's iterations, as series/s.
+func measureTrainingSteps(_ benchmark: Benchmark, _ trainer: Trainer, _ dataset: SeriesDataset) throws {
+    let indices = Array(0..<32)
+    let start = ContinuousClock.now
+    for _ in benchmark.scaledIterations {
+        blackHole(try trainer.step(on: dataset, indices: indices))
+    }
+    let elapsed = ContinuousClock.now - start
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    benchmark.measurement(seriesPerSecond, Int(32 * Double(benchmark.scaledIterations.count) / seconds))
+}
+
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput, seriesPerSecond, .peakMemoryResident],
@@ -30,14 +42,7 @@ let benchmarks: @Sendable () -> Void = {
                 var configuration = TrainingConfiguration()
                 configuration.threads = threads
                 let trainer = Trainer(model: model, configuration: configuration)
-                let indices = Array(0..<32)
-                let start = ContinuousClock.now
-                for _ in benchmark.scaledIterations {
-                    blackHole(try trainer.step(on: dataset, indices: indices))
-                }
-                let elapsed = ContinuousClock.now - start
-                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-                benchmark.measurement(seriesPerSecond, Int(32 * Double(benchmark.scaledIterations.count) / seconds))
+                try measureTrainingSteps(benchmark, trainer, dataset)
             }
         }
         Benchmark("inference/\(name)/B256-T500") { benchmark in
@@ -64,14 +69,7 @@ let benchmarks: @Sendable () -> Void = {
             model.foldsEmbeddingIntoEncoder = variant != "unfolded"
             for case let encoder as TransformerEncoderLayer<Float> in model.layers { encoder.embedding?.usesLowRankAttention = variant == "low-rank" }
             let trainer = Trainer(model: model, configuration: TrainingConfiguration())
-            let indices = Array(0..<32)
-            let start = ContinuousClock.now
-            for _ in benchmark.scaledIterations {
-                blackHole(try trainer.step(on: dataset, indices: indices))
-            }
-            let elapsed = ContinuousClock.now - start
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-            benchmark.measurement(seriesPerSecond, Int(32 * Double(benchmark.scaledIterations.count) / seconds))
+            try measureTrainingSteps(benchmark, trainer, dataset)
         }
     }
 }
