@@ -59,7 +59,10 @@ struct ProfileCommand: ParsableCommand {
             threads, so the default is one thread, where the rows add up to the step.
             Convolutions name their algorithm (direct, or Winograd's F(m, K)); a layer's FLOPs
             are those of the direct convolution, which Winograd computes with fewer, so its
-            layer rate can pass the peak while its kernels' rates cannot.
+            layer rate can pass the peak while its kernels' rates cannot. Likewise layers folded
+            into a later one are listed "in" it with no time of their own, and a Transformer
+            block that took in its embedding (posenc-attention) is rated by the FLOPs of the
+            unfolded layers, some of which it no longer needs.
 
             Examples:
               serieslens profile --model bilstm-attention
