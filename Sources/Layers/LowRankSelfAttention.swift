@@ -39,14 +39,14 @@ final class LowRankSelfAttention<Scalar: TensorScalar>: @unchecked Sendable {
     private var directionProducts: [Scalar] = []      // (heads): s·(aq·ak)
     private let zeros = Buffer<Scalar>()
     private var time = 0
-    /// E = e^{S − max} (B, heads, T, T) of the last forward that kept it (P = E/ΣE by rows), and
-    /// per row 1/ΣE and P·x (B, heads, T each).
+    /// E = e^{S − shift} (B, heads, T, T) of the last forward that kept it (P = E/ΣE by rows; the
+    /// shift is each row's maximum or a bound on it), and per row 1/ΣE and P·x (B, heads, T each).
     let weights = Buffer<Scalar>()
     private let rowScales = Buffer<Scalar>()
     private let weightedSeries = Buffer<Scalar>()
     private(set) var keptWeights = false
-    // Per thread: M's block, P's block (evaluation), g and the key side (T each), Σ∂S's block, ∂P's
-    // block, and per head ∂S·x and ∂Sᵀ·x summed over the half (heads, T).
+    // Per thread: M's block and its row maxima, E's block (evaluation), g and the key side (T each),
+    // Σ∂S's block, ∂P's block, and ∂S·x and ∂Sᵀ·x summed over the half for the current head (T each).
     private let sharedScores = [Buffer<Scalar>(), Buffer<Scalar>()]
     private let sharedMaxima = [Buffer<Scalar>(), Buffer<Scalar>()]   // M's block's row maxima
     private let seriesBounds = Buffer<Scalar>()                        // (B): max|x_b|
