@@ -1,5 +1,6 @@
-// C += Aᵀ·B for weight gradients (∂W = ∂Yᵀ·X) whose operands are in cache: an LSTM's ∂W_hh over a
-// few steps' rows, additive attention's ∂W₁ over a chunk of a sample's rows.
+// C += Aᵀ·B for weight gradients (∂W = ∂Yᵀ·X): an LSTM's ∂W_hh over a few steps' rows, additive
+// attention's ∂W₁ over a chunk of a sample's rows, and the 16-column panels of `SmallGEMM`'s Aᵀ·B
+// chunks (in place or from packed panels of A).
 #include "CKernels.h"
 
 #include "Vector8.h"
@@ -41,6 +42,29 @@ int serieslens_add_transposed_product_f32(const float *a, long lda, const float 
         case 2: transposedTile(2, i0, j0, a, lda, b, ldb, c, ldc, k); break;
         case 1: transposedTile(1, i0, j0, a, lda, b, ldb, c, ldc, k); break;
         default: break;
+        }
+    }
+    return 1;
+}
+
+// The same tiles over A packed in panels of 6 of its columns (`SmallGEMM.packTransposedPanels`:
+// panel p holds columns 6p ..< 6p + 6 as k groups of 6, `panel_stride` floats apart), 16-column
+// panels of B outer so that each stays in L1 while A's panels stream past it.
+int serieslens_add_packed_transposed_product_f32(const float *panels, long panel_stride, const float *b, long ldb, float *c,
+                                                 long ldc, long m, long n, long k) {
+    if (m < 0 || k < 0 || n <= 0 || n % 16 != 0) return 0;
+    for (long j0 = 0; j0 < n; j0 += 16) {
+        for (long i0 = 0; i0 < m; i0 += PRODUCT_ROWS) {
+            const float *panel = panels + i0 / PRODUCT_ROWS * panel_stride;
+            float *rows = c + i0 * ldc;
+            switch (m - i0 < PRODUCT_ROWS ? m - i0 : PRODUCT_ROWS) {
+            case 1: transposedTile(1, 0, j0, panel, PRODUCT_ROWS, b, ldb, rows, ldc, k); break;
+            case 2: transposedTile(2, 0, j0, panel, PRODUCT_ROWS, b, ldb, rows, ldc, k); break;
+            case 3: transposedTile(3, 0, j0, panel, PRODUCT_ROWS, b, ldb, rows, ldc, k); break;
+            case 4: transposedTile(4, 0, j0, panel, PRODUCT_ROWS, b, ldb, rows, ldc, k); break;
+            case 5: transposedTile(5, 0, j0, panel, PRODUCT_ROWS, b, ldb, rows, ldc, k); break;
+            default: transposedTile(6, 0, j0, panel, PRODUCT_ROWS, b, ldb, rows, ldc, k); break;
+            }
         }
     }
     return 1;

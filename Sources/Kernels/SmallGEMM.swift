@@ -1,3 +1,4 @@
+import CKernels
 import Dispatch
 
 /// Register-blocked C += A·B for the small products of the LSTM recurrence, which BLAS handles badly:
@@ -17,6 +18,13 @@ public enum SmallGEMM {
     /// Below this many multiply-adds (and 512 rows) a product stays on the calling thread: the
     /// recurrence's per-step products run inside the two LSTM direction threads already.
     static let parallelWork = 1 << 22
+
+    /// Whether the products run their 16-column panels in C — `serieslens_row_product_f32` for A·B
+    /// without a leading product (`multiplyRows`), `serieslens_add_transposed_product_f32` and its
+    /// packed form for Aᵀ·B chunks — with the same tiles summing in the same order, so the same bits.
+    /// The Swift tiles spill three of their six row addresses to the stack in the inner loop (perf
+    /// annotate); the C tiles keep them in registers (docs/PERFORMANCE.md, eleventh pass).
+    nonisolated(unsafe) public static var usesCTiles = true
 
     /// C[m×n] += A[m×k]·B[k×n], row-major with leading dimensions (lda ≥ k, ldb ≥ n, ldc ≥ n).
     public static func multiplyAdd(
@@ -83,7 +91,8 @@ public enum SmallGEMM {
 
     static func multiplyRows(
         m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        rowInitial: UnsafePointer<Float>?, leading: LeadingProduct?, c: UnsafeMutablePointer<Float>, ldc: Int
+        rowInitial: UnsafePointer<Float>?, leading: LeadingProduct?, c: UnsafeMutablePointer<Float>, ldc: Int,
+        cTiles: Bool = usesCTiles
     ) {
         let wideColumns = n - n % 16
         // A convolution's sliding windows (overlapping rows, lda < k) against a B that does not fit
@@ -97,8 +106,20 @@ public enum SmallGEMM {
         // the same order: the bits do not change.
         let stride = MemoryLayout<Float>.stride
         let blocks = lda < k && stride * k * n > 24 * 1024
-        // Otherwise a block is one row tile: rows outer, as before.
+        // Otherwise a block is one row tile: rows outer.
         let blockRows = blocks ? max(6, 12 * 1024 / (stride * max(lda, 1)) / 6 * 6) : 6
+        // The C kernel runs the same tiles in the same order (`usesCTiles`); the Swift tiles below
+        // remain for a leading product (the Double and odd-H LSTM step) and for the narrow columns.
+        if cTiles && leading == nil && n >= 16 {
+            let wide = serieslens_row_product_f32(m, n, k, a, lda, b, ldb, rowInitial, c, ldc, blockRows)
+            var row = 0
+            while row < m && wide < n {
+                multiplyRowsNarrow(rows: min(6, m - row), from: wide, n: n, k: k, a: a + row * lda, lda: lda, b: b, ldb: ldb,
+                                   rowInitial: rowInitial, leading: nil, c: c + row * ldc, ldc: ldc)
+                row += 6
+            }
+            return
+        }
         var blockStart = 0
         while blockStart < m {
             let blockEnd = min(m, blockStart + blockRows)
@@ -261,11 +282,12 @@ public enum SmallGEMM {
     @inline(never)
     static func transposedPackedChunk(
         m: Int, n: Int, k: Int, panels: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int,
-        c: UnsafeMutablePointer<Float>, ldc: Int
+        c: UnsafeMutablePointer<Float>, ldc: Int, cTiles: Bool = usesCTiles
     ) {
         let wideColumns = n - n % 16
         let vectorColumns = n - n % 8
-        var column = 0
+        var column = cTiles && wideColumns > 0
+            && serieslens_add_packed_transposed_product_f32(panels, panelStride(k: k), b, ldb, c, ldc, m, wideColumns, k) != 0 ? wideColumns : 0
         while column < n {
             var row = 0
             while row < m {
@@ -303,16 +325,19 @@ public enum SmallGEMM {
     @inline(never)
     static func transposedChunk(
         m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        c: UnsafeMutablePointer<Float>, ldc: Int
+        c: UnsafeMutablePointer<Float>, ldc: Int, cTiles: Bool = usesCTiles
     ) {
         let wideColumns = n - n % 16
         let vectorColumns = n - n % 8
+        // The same tiles in C, 16-column panels outer (the same sums in the same order).
+        let cColumns = cTiles && wideColumns > 0
+            && serieslens_add_transposed_product_f32(a, lda, b, ldb, c, ldc, m, wideColumns, k) != 0 ? wideColumns : 0
         var row = 0
         while row < m {
             // Row r of op(A) = Aᵀ is column r of A: consecutive rows 1 apart, consecutive k lda apart.
             let rows = min(6, m - row)
             let aRows = a + row, cRows = c + row * ldc
-            var column = 0
+            var column = cColumns
             while column < wideColumns {
                 tile16(rows: rows, k: k, a: aRows, lda: 1, aStep: lda, b: b + column, ldb: ldb,
                        initial: nil, c: cRows + column, ldc: ldc)

@@ -154,6 +154,62 @@ import Testing
         }
     }
 
+    /// The C tiles (`SmallGEMM.usesCTiles`) against the Swift tiles they replace: the same sums in
+    /// the same order, so the same bits, for A·B from C or from a bias row, in rows-outer order and in
+    /// row blocks over overlapping windows (lda < k, a convolution's), and for Aᵀ·B chunks, in place
+    /// and from packed panels.
+    @Test func cTilesMatchSwiftTilesBitForBit() {
+        var random = SeededRandom(seed: 12)
+        for m in [1, 4, 5, 6, 7, 13, 61, 125] {
+            for n in [16, 17, 24, 32, 47, 64, 128] {
+                for (k, lda) in [(1, 1), (7, 9), (16, 16), (32, 35), (64, 64), (160, 32), (192, 64)] {
+                    let ldb = n + 1, ldc = n + 2
+                    let a = (0..<((m - 1) * lda + k)).map { _ in Float(random.uniform(-1, 1)) }
+                    let b = (0..<(k * ldb)).map { _ in Float(random.uniform(-1, 1)) }
+                    let bias = (0..<n).map { _ in Float(random.uniform(-1, 1)) }
+                    let start = (0..<(m * ldc)).map { _ in Float(random.uniform(-1, 1)) }
+                    for startsFromBias in [false, true] {
+                        var viaC = start, viaSwift = start
+                        for (useC, target) in [(true, 0), (false, 1)] {
+                            var c = target == 0 ? viaC : viaSwift
+                            c.withUnsafeMutableBufferPointer { c in
+                                bias.withUnsafeBufferPointer { bias in
+                                    SmallGEMM.multiplyRows(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                                                           rowInitial: startsFromBias ? bias.baseAddress! : nil, leading: nil,
+                                                           c: c.baseAddress!, ldc: ldc, cTiles: useC)
+                                }
+                            }
+                            if target == 0 { viaC = c } else { viaSwift = c }
+                        }
+                        #expect(viaC == viaSwift, "A·B m=\(m) n=\(n) k=\(k) lda=\(lda) bias=\(startsFromBias)")
+                    }
+                    // Aᵀ·B: A (k × m) with rows m + 3 apart.
+                    let transposedA = (0..<(k * (m + 3))).map { _ in Float(random.uniform(-1, 1)) }
+                    var viaC = start, viaSwift = start
+                    viaC.withUnsafeMutableBufferPointer { c in
+                        SmallGEMM.transposedChunk(m: m, n: n, k: k, a: transposedA, lda: m + 3, b: b, ldb: ldb, c: c.baseAddress!, ldc: ldc, cTiles: true)
+                    }
+                    viaSwift.withUnsafeMutableBufferPointer { c in
+                        SmallGEMM.transposedChunk(m: m, n: n, k: k, a: transposedA, lda: m + 3, b: b, ldb: ldb, c: c.baseAddress!, ldc: ldc, cTiles: false)
+                    }
+                    #expect(viaC == viaSwift, "Aᵀ·B m=\(m) n=\(n) k=\(k)")
+                    var panels = [Float](repeating: .nan, count: (m + 5) / 6 * SmallGEMM.panelStride(k: k))
+                    panels.withUnsafeMutableBufferPointer {
+                        SmallGEMM.packTransposedPanels(m: m, k: k, a: transposedA, lda: m + 3, into: $0.baseAddress!)
+                    }
+                    var packedC = start, packedSwift = start
+                    packedC.withUnsafeMutableBufferPointer { c in
+                        SmallGEMM.transposedPackedChunk(m: m, n: n, k: k, panels: panels, b: b, ldb: ldb, c: c.baseAddress!, ldc: ldc, cTiles: true)
+                    }
+                    packedSwift.withUnsafeMutableBufferPointer { c in
+                        SmallGEMM.transposedPackedChunk(m: m, n: n, k: k, panels: panels, b: b, ldb: ldb, c: c.baseAddress!, ldc: ldc, cTiles: false)
+                    }
+                    #expect(packedC == viaSwift && packedSwift == viaSwift, "packed Aᵀ·B m=\(m) n=\(n) k=\(k)")
+                }
+            }
+        }
+    }
+
     @Test func floatAndDoubleRouteThroughTheProtocol() {
         let a: [Float] = [1, 2, 3, 4], b: [Float] = [5, 6, 7, 8]
         var c: [Float] = [1, 1, 1, 1]

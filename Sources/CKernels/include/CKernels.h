@@ -56,6 +56,19 @@ int serieslens_lstm_step_backward_f32(float *gates, const float *later_gate_grad
 int serieslens_add_transposed_product_f32(const float *a, long lda, const float *b, long ldb, float *c, long ldc,
                                           long m, long n, long k);
 
+/// The same with a packed in panels of 6 of its columns, `panel_stride` floats apart (the bits of
+/// `SmallGEMM.transposedPackedChunk`).
+int serieslens_add_packed_transposed_product_f32(const float *panels, long panel_stride, const float *b, long ldb, float *c,
+                                                 long ldc, long m, long n, long k);
+
+/// c (m, n) = bias + a·b (bias a row of n, repeated) or, when `bias` is NULL, c += a·b, with a (m, k)
+/// and b (k, n) rows lda, ldb and ldc apart (lda < k: overlapping windows), over the columns below the
+/// last multiple of 16 (returned; the caller does the rest), in blocks of `block_rows` rows (a multiple
+/// of 6): each entry summed over k in order from its start, one FMA per term, the bits of
+/// `SmallGEMM.multiplyAddingBias` and `multiplyAdd` on the same columns.
+long serieslens_row_product_f32(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                                const float *bias, float *c, long ldc, long block_rows);
+
 /// Additive attention's scores over `rows` rows of `features` values: scores[r] = w₂·tanh(W₁x_r + b₁)
 /// + b₂, with `weight_t` = W₁ᵀ (features, width), `bias` b₁ (width), `scorer` w₂ (width). The
 /// projection is summed from b₁ over k in order (as `SmallGEMM.multiplyAddingBias`); tanh(…) is kept
