@@ -38,6 +38,8 @@ let benchmarks: @Sendable () -> Void = {
         (16_000, 128, 1, false, true, "input projection x·W_ihᵀ"),
         (128, 32, 16_000, true, false, "∂W_hh over all steps"),
         (16_000, 64, 64, false, true, "attention Linear 64→64"),
+        (125, 64, 64, false, false, "cnn's Winograd F(4, 3) product per point and series"),
+        (64, 64, 125, true, false, "its weight gradient per point and series"),
     ]
     for (m, n, k, transposeA, transposeB, _) in shapes {
         let a = randomFloats(m * k, seed: 1), b = randomFloats(k * n, seed: 2)
@@ -47,9 +49,12 @@ let benchmarks: @Sendable () -> Void = {
         // weight gradients): B is laid out k×n (for h·W_hhᵀ the layer transposes W_hh once per pass,
         // outside the timed call).
         let smallB: [Float] = transposeB ? (0..<k * n).map { index in b[(index % n) * ldb + index / n] } : b
-        for variant in ["blas", "small", "naive"]
+        // `small-swift` is SmallGEMM with its 16-column panels in the Swift tiles instead of the C ones.
+        for variant in ["blas", "small", "small-swift", "naive"]
         where variant != "naive" || m * n * k <= 2_000_000 {
             Benchmark("sgemm/\(variant)/\(m)x\(n)x\(k)") { benchmark in
+                SmallGEMM.usesCTiles = variant != "small-swift"
+                defer { SmallGEMM.usesCTiles = true }
                 var c = [Float](repeating: 0, count: m * n)
                 let start = ContinuousClock.now
                 for _ in benchmark.scaledIterations {
@@ -57,9 +62,9 @@ let benchmarks: @Sendable () -> Void = {
                         if variant == "blas" {
                             GEMM.multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                                           a: a, lda: lda, b: b, ldb: ldb, c: c.baseAddress!, ldc: n)
-                        } else if variant == "small" && transposeA {
+                        } else if variant.hasPrefix("small") && transposeA {
                             SmallGEMM.multiplyAddTransposedA(m: m, n: n, k: k, a: a, lda: lda, b: smallB, ldb: n, c: c.baseAddress!, ldc: n)
-                        } else if variant == "small" {
+                        } else if variant.hasPrefix("small") {
                             SmallGEMM.multiplyAdd(m: m, n: n, k: k, a: a, lda: lda, b: smallB, ldb: n, c: c.baseAddress!, ldc: n)
                         } else {
                             GEMM.naiveGEMM(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
