@@ -63,7 +63,7 @@ static inline __attribute__((always_inline)) void cellBackwardColumn(
         float *gate_row = gates + row * 4 * h + column;
         long at = row * h + column;
         f8 d[4], dcPrevious;
-        cellBackward8(loadPartial8(gate_row, lanes), loadPartial8(gate_row + h, lanes),
+        cellBackward(loadPartial8(gate_row, lanes), loadPartial8(gate_row + h, lanes),
                       loadPartial8(gate_row + 2 * h, lanes), loadPartial8(gate_row + 3 * h, lanes),
                       loadPartial8(tanh_cell + at, lanes), loadPartial8(previous_cell + at, lanes),
                       loadPartial8(hidden_gradient + at, lanes), loadPartial8(cell_gradient + at, lanes),

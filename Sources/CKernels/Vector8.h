@@ -33,56 +33,103 @@ static inline f8 clamp8(f8 x, float low, float high) {
 #endif
 }
 
+// Sixteen lanes (one zmm register) where AVX-512 is available: the kernels whose vectors run
+// along independent units or columns (the LSTM step, the dense product tiles) instantiate their
+// tiles for both widths, with the same operations per element in the same order, so both widths
+// give the same bits and a machine without AVX-512 runs the eight-lane tiles.
+#if defined(__AVX512F__)
+#define SERIESLENS_SIXTEEN_LANES 1
+typedef float f16 __attribute__((vector_size(64), aligned(4)));
+typedef int32_t i16 __attribute__((vector_size(64), aligned(4)));
+#define SPLAT16(v) ((f16){(v), (v), (v), (v), (v), (v), (v), (v), (v), (v), (v), (v), (v), (v), (v), (v)})
+static inline f16 load16(const float *p) { f16 v; memcpy(&v, p, sizeof v); return v; }
+static inline void store16(float *p, f16 v) { memcpy(p, &v, sizeof v); }
+static inline f16 clamp16(f16 x, float low, float high) {
+    f16 raised = (f16)_mm512_max_ps((__m512)SPLAT16(low), (__m512)x);
+    return (f16)_mm512_min_ps((__m512)SPLAT16(high), (__m512)raised);
+}
+#endif
+
+// The functions below are overloaded on the vector type (clang's `overloadable`): one definition,
+// instantiated for f8 and, with AVX-512, f16 (`LANE_FUNCTIONS`).
+#define LANE_FUNCTION static inline __attribute__((overloadable, always_inline))
+
 // e^x = 2^n·e^r with n = round(x·log2 e), |r| ≤ ln2/2, in stages (`exponentParts` runs them in
 // a row; the LSTM step runs each stage over a whole tile's vectors before the next, the same
 // operations in another order). x is clamped to [−87.33, 88]: 2^n stays a normal number.
-static inline f8 exponentClamp(f8 x) { return clamp8(x, -87.33f, 88.0f); }
-
-// n + 1.5·2^23: adding the magic constant rounds x·log2 e to an integer in the low bits.
-static inline f8 exponentRounded(f8 clamped) { return fma8(clamped, SPLAT(1.44269504f), SPLAT(12582912.0f)); }
-
-// r = x − n·ln 2, with a Cody–Waite split of ln 2 so r is exact to ~2^-32.
-static inline f8 exponentRemainder(f8 clamped, f8 rounded) {
-    f8 n = rounded - SPLAT(12582912.0f);
-    f8 r = fma8(n, SPLAT(-0.693145751953125f), clamped);
-    return fma8(n, SPLAT(-1.428606765330187045e-06f), r);
-}
-
-// Returns e^r − 1 (accurate relative to itself, so that e^x − 1 keeps full precision near 0) and
-// 2^n in *scale. e^r − 1 = r + r²(1/2 + r/6) + r⁴(1/24 + r/120 + r²/720), degree-6 Taylor (truncation
-// ≤ 1.2e-7 relative on |r| ≤ 0.347), in Estrin's form: the dependent chain is 3 FMAs deep, not 6;
-// the cell's throughput is bound by how long its chains keep the scheduler full.
-static inline f8 exponentExpm1(f8 r, f8 rounded, f8 *scale) {
-    f8 r2 = r * r;
-    f8 low = fma8(r, SPLAT(1.0f / 6), SPLAT(0.5f));
-    f8 high = fma8(r2, SPLAT(1.0f / 720), fma8(r, SPLAT(1.0f / 120), SPLAT(1.0f / 24)));
-    f8 r4 = r2 * r2;
-    *scale = (f8)(((i8)rounded << 23) + (i8){0x3F800000, 0x3F800000, 0x3F800000, 0x3F800000,
-                                             0x3F800000, 0x3F800000, 0x3F800000, 0x3F800000});
-    return fma8(r4, high, fma8(r2, low, r));
-}
-
-// e^x − 1 relative to itself, and 2^n in *scale (see the stages above).
-static inline f8 exponentParts(f8 x, f8 *scale) {
-    f8 clamped = exponentClamp(x);
-    f8 rounded = exponentRounded(clamped);
-    return exponentExpm1(exponentRemainder(clamped, rounded), rounded, scale);
-}
-
-// The parts of e^{x[v]} for v < count (≤ LOCKSTEP_MAX), stage by stage over all vectors: each
-// stage offers `count` independent operations to the out-of-order core, where one vector's whole
-// chain at a time filled its FP scheduler with dependent operations (the LSTM step's cell and
-// additive attention's tanh run their tiles this way). The same operations as `exponentParts`, so
-// the same bits; `count` is a constant at every call, so the stages unroll.
+//  - exponentRounded: n + 1.5·2^23; adding the magic constant rounds x·log2 e to an integer in the
+//    low bits.
+//  - exponentRemainder: r = x − n·ln 2, with a Cody–Waite split of ln 2 so r is exact to ~2^-32.
+//  - exponentExpm1: returns e^r − 1 (accurate relative to itself, so that e^x − 1 keeps full
+//    precision near 0) and 2^n in *scale. e^r − 1 = r + r²(1/2 + r/6) + r⁴(1/24 + r/120 + r²/720),
+//    degree-6 Taylor (truncation ≤ 1.2e-7 relative on |r| ≤ 0.347), in Estrin's form: the dependent
+//    chain is 3 FMAs deep, not 6; the cell's throughput is bound by how long its chains keep the
+//    scheduler full. 0x3F800000 is the bit pattern of 1.0f, the exponent bias.
+//  - exponentPartsInLockstep: the parts of e^{x[v]} for v < count (≤ LOCKSTEP_MAX), stage by stage
+//    over all vectors: each stage offers `count` independent operations to the out-of-order core,
+//    where one vector's whole chain at a time filled its FP scheduler with dependent operations (the
+//    LSTM step's cell and additive attention's tanh run their tiles this way). The same operations
+//    as `exponentParts`, so the same bits; `count` is a constant at every call, so the stages unroll.
+//  - sigmoidFromParts: σ(x) from the parts of e^{−x}.
+//  - tanhFromParts: tanh x = (e^{2x} − 1) / (e^{2x} + 1) from the parts of e^{2x}, with e^{2x} − 1 =
+//    2^n(e^r − 1) + (2^n − 1): exact at n = 0, so small |x| keeps its relative precision without a
+//    separate series branch.
+//  - cellBackward: one block of LSTM units, the same operations in the same order as
+//    `LSTMCell.backwardBlock`.
 enum { LOCKSTEP_MAX = 12 };
-static inline __attribute__((always_inline)) void exponentPartsInLockstep(const long count, const f8 *x, f8 *expm1,
-                                                                           f8 *scale) {
-    f8 clamped[LOCKSTEP_MAX], rounded[LOCKSTEP_MAX], remainder[LOCKSTEP_MAX];
-    for (long v = 0; v < count; v++) clamped[v] = exponentClamp(x[v]);
-    for (long v = 0; v < count; v++) rounded[v] = exponentRounded(clamped[v]);
-    for (long v = 0; v < count; v++) remainder[v] = exponentRemainder(clamped[v], rounded[v]);
-    for (long v = 0; v < count; v++) expm1[v] = exponentExpm1(remainder[v], rounded[v], &scale[v]);
-}
+#define LANE_FUNCTIONS(V, I, S, CLAMP)                                                                          \
+    LANE_FUNCTION V exponentClamp(V x) { return CLAMP(x, -87.33f, 88.0f); }                                    \
+    LANE_FUNCTION V exponentRounded(V clamped) {                                                               \
+        return __builtin_elementwise_fma(clamped, S(1.44269504f), S(12582912.0f));                             \
+    }                                                                                                           \
+    LANE_FUNCTION V exponentRemainder(V clamped, V rounded) {                                                  \
+        V n = rounded - S(12582912.0f);                                                                        \
+        V r = __builtin_elementwise_fma(n, S(-0.693145751953125f), clamped);                                   \
+        return __builtin_elementwise_fma(n, S(-1.428606765330187045e-06f), r);                                 \
+    }                                                                                                           \
+    LANE_FUNCTION V exponentExpm1(V r, V rounded, V *scale) {                                                  \
+        V r2 = r * r;                                                                                           \
+        V low = __builtin_elementwise_fma(r, S(1.0f / 6), S(0.5f));                                            \
+        V high = __builtin_elementwise_fma(r2, S(1.0f / 720), __builtin_elementwise_fma(r, S(1.0f / 120),      \
+                                                                                         S(1.0f / 24)));        \
+        V r4 = r2 * r2;                                                                                         \
+        *scale = (V)(((I)rounded << 23) + (I)S(1.0f));                                                         \
+        return __builtin_elementwise_fma(r4, high, __builtin_elementwise_fma(r2, low, r));                     \
+    }                                                                                                           \
+    LANE_FUNCTION V exponentParts(V x, V *scale) {                                                             \
+        V clamped = exponentClamp(x);                                                                           \
+        V rounded = exponentRounded(clamped);                                                                   \
+        return exponentExpm1(exponentRemainder(clamped, rounded), rounded, scale);                             \
+    }                                                                                                           \
+    LANE_FUNCTION void exponentPartsInLockstep(const long count, const V *x, V *expm1, V *scale) {             \
+        V clamped[LOCKSTEP_MAX], rounded[LOCKSTEP_MAX], remainder[LOCKSTEP_MAX];                                \
+        for (long v = 0; v < count; v++) clamped[v] = exponentClamp(x[v]);                                     \
+        for (long v = 0; v < count; v++) rounded[v] = exponentRounded(clamped[v]);                              \
+        for (long v = 0; v < count; v++) remainder[v] = exponentRemainder(clamped[v], rounded[v]);              \
+        for (long v = 0; v < count; v++) expm1[v] = exponentExpm1(remainder[v], rounded[v], &scale[v]);         \
+    }                                                                                                           \
+    LANE_FUNCTION V sigmoidFromParts(V expm1, V scale) {                                                       \
+        return S(1.0f) / (S(1.0f) + __builtin_elementwise_fma(expm1, scale, scale));                           \
+    }                                                                                                           \
+    LANE_FUNCTION V tanhFromParts(V expm1, V scale) {                                                          \
+        V numerator = __builtin_elementwise_fma(expm1, scale, scale - S(1.0f));                                \
+        return numerator / (numerator + S(2.0f));                                                               \
+    }                                                                                                           \
+    LANE_FUNCTION void cellBackward(V i, V f, V g, V o, V squashed, V previous, V dh, V dcNext, V *di, V *df,  \
+                                    V *dg, V *dout, V *dcPrevious) {                                           \
+        const V one = S(1.0f);                                                                                  \
+        *dout = dh * squashed * o * (one - o);                                                                  \
+        V dc = __builtin_elementwise_fma(dh * o, one - squashed * squashed, dcNext);                            \
+        *di = dc * g * i * (one - i);                                                                           \
+        *df = dc * previous * f * (one - f);                                                                    \
+        *dg = dc * i * (one - g * g);                                                                           \
+        *dcPrevious = dc * f;                                                                                   \
+    }
+
+LANE_FUNCTIONS(f8, i8, SPLAT, clamp8)
+#if defined(SERIESLENS_SIXTEEN_LANES)
+LANE_FUNCTIONS(f16, i16, SPLAT16, clamp16)
+#endif
 
 static inline f8 exp8(f8 x) {
     f8 scale;
@@ -90,21 +137,10 @@ static inline f8 exp8(f8 x) {
     return fma8(expm1, scale, scale);
 }
 
-// σ(x) from the parts of e^{−x}.
-static inline f8 sigmoidFromParts(f8 expm1, f8 scale) { return SPLAT(1.0f) / (SPLAT(1.0f) + fma8(expm1, scale, scale)); }
-
 static inline f8 sigmoid8(f8 x) {
     f8 scale;
     f8 expm1 = exponentParts(-x, &scale);
     return sigmoidFromParts(expm1, scale);
-}
-
-// tanh x = (e^{2x} − 1) / (e^{2x} + 1) from the parts of e^{2x}, with e^{2x} − 1 = 2^n(e^r − 1) +
-// (2^n − 1): exact at n = 0, so small |x| keeps its relative precision without a separate series
-// branch.
-static inline f8 tanhFromParts(f8 expm1, f8 scale) {
-    f8 numerator = fma8(expm1, scale, scale - SPLAT(1.0f));
-    return numerator / (numerator + SPLAT(2.0f));
 }
 
 static inline f8 tanh8(f8 x) {
@@ -120,18 +156,6 @@ static inline f8 loadPartial8(const float *p, long count) {
     return v;
 }
 static inline void storePartial8(float *p, f8 v, long count) { memcpy(p, &v, (size_t)count * sizeof(float)); }
-
-// One block of up to 8 units; the same operations in the same order as `LSTMCell.backwardBlock`.
-static inline void cellBackward8(f8 i, f8 f, f8 g, f8 o, f8 squashed, f8 previous, f8 dh, f8 dcNext,
-                                 f8 *di, f8 *df, f8 *dg, f8 *dout, f8 *dcPrevious) {
-    const f8 one = SPLAT(1.0f);
-    *dout = dh * squashed * o * (one - o);
-    f8 dc = fma8(dh * o, one - squashed * squashed, dcNext);
-    *di = dc * g * i * (one - i);
-    *df = dc * previous * f * (one - f);
-    *dg = dc * i * (one - g * g);
-    *dcPrevious = dc * f;
-}
 
 static inline void softmaxRow(float *row, long count) {
     if (count <= 0) return;
