@@ -30,8 +30,35 @@ ALWAYS_INLINE void exponentiateRow(const int COMPUTE, const float *shared, float
     f8 shift = SPLAT(shiftValue), total = SPLAT(0.0f), weightedLanes = SPLAT(0.0f);
 #define SCORE(at) (COMPUTE ? fma8(queryTerm, load8(x + (at)), fma8(queryValue, load8(g + (at)), load8(shared + (at)))) \
                            : load8(row + (at)))
+    j = 0;
+#if defined(SERIESLENS_SIXTEEN_LANES)
+    // With AVX-512, 64 scores' exponentials in lockstep in four zmm vectors; the sums still take the
+    // eight-lane halves in order, so the same bits as the loops below.
+    {
+        f16 queryValue16 = SPLAT16(xi), queryTerm16 = SPLAT16(fi), shift16 = SPLAT16(shiftValue);
+#define SCORE16(at) (COMPUTE ? __builtin_elementwise_fma(queryTerm16, load16(x + (at)),                              \
+                                                         __builtin_elementwise_fma(queryValue16, load16(g + (at)),    \
+                                                                                   load16(shared + (at))))           \
+                             : load16(row + (at)))
+        for (; j + 64 <= full; j += 64) {
+            f16 shifted[4], expm1[4], scale[4];
+            for (int v = 0; v < 4; v++) shifted[v] = SCORE16(j + 16 * v) - shift16;
+            exponentPartsInLockstep(4, shifted, expm1, scale);
+            for (int v = 0; v < 4; v++) {
+                f16 e = __builtin_elementwise_fma(expm1[v], scale[v], scale[v]);
+                f8 low = lowHalf16(e), high = highHalf16(e);
+                total += low;
+                weightedLanes = fma8(low, load8(x + j + 16 * v), weightedLanes);
+                total += high;
+                weightedLanes = fma8(high, load8(x + j + 16 * v + 8), weightedLanes);
+                store16(row + j + 16 * v, e);
+            }
+        }
+#undef SCORE16
+    }
+#endif
     // Four vectors' exponentials in lockstep, as in `softmaxRow`.
-    for (j = 0; j + 32 <= full; j += 32) {
+    for (; j + 32 <= full; j += 32) {
         f8 shifted[4], expm1[4], scale[4];
         for (int v = 0; v < 4; v++) shifted[v] = SCORE(j + 8 * v) - shift;
         exponentPartsInLockstep(4, shifted, expm1, scale);

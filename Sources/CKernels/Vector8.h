@@ -44,6 +44,8 @@ typedef int32_t i16 __attribute__((vector_size(64), aligned(4)));
 #define SPLAT16(v) ((f16){(v), (v), (v), (v), (v), (v), (v), (v), (v), (v), (v), (v), (v), (v), (v), (v)})
 static inline f16 load16(const float *p) { f16 v; memcpy(&v, p, sizeof v); return v; }
 static inline void store16(float *p, f16 v) { memcpy(p, &v, sizeof v); }
+static inline f8 lowHalf16(f16 v) { return __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7); }
+static inline f8 highHalf16(f16 v) { return __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15); }
 static inline f16 clamp16(f16 x, float low, float high) {
     f16 raised = (f16)_mm512_max_ps((__m512)SPLAT16(low), (__m512)x);
     return (f16)_mm512_min_ps((__m512)SPLAT16(high), (__m512)raised);
