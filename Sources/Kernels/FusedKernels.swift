@@ -9,7 +9,7 @@ public struct AttentionHeadProblem<Scalar: TensorScalar> {
     public var queryTime: Int, keyTime: Int, headSize: Int
     public var scale: Scalar
 
-    public init(query: UnsafePointer<Scalar>, queryStride: Int, key: UnsafePointer<Scalar>, keyStride: Int,
+    @inlinable public init(query: UnsafePointer<Scalar>, queryStride: Int, key: UnsafePointer<Scalar>, keyStride: Int,
                 value: UnsafePointer<Scalar>, valueStride: Int, queryTime: Int, keyTime: Int, headSize: Int, scale: Scalar) {
         self.query = query; self.queryStride = queryStride
         self.key = key; self.keyStride = keyStride
@@ -30,7 +30,7 @@ public struct AttentionHeadGradients<Scalar: TensorScalar> {
     /// Whether the gradients are added to the views (else written, their old contents ignored).
     public var accumulates: Bool
 
-    public init(query: UnsafeMutablePointer<Scalar>, queryStride: Int, key: UnsafeMutablePointer<Scalar>, keyStride: Int,
+    @inlinable public init(query: UnsafeMutablePointer<Scalar>, queryStride: Int, key: UnsafeMutablePointer<Scalar>, keyStride: Int,
                 value: UnsafeMutablePointer<Scalar>, valueStride: Int, accumulates: Bool = true) {
         self.query = query; self.queryStride = queryStride
         self.key = key; self.keyStride = keyStride
@@ -49,7 +49,7 @@ public struct LowRankAttentionRows<Scalar: TensorScalar> {
     public var valueDirection: UnsafePointer<Scalar>
     public var rowScales: UnsafeMutablePointer<Scalar>, weightedSeries: UnsafeMutablePointer<Scalar>
 
-    public init(series: UnsafePointer<Scalar>, keyTerms: UnsafePointer<Scalar>, firstRow: Int, rows: Int, keyTime: Int, headSize: Int,
+    @inlinable public init(series: UnsafePointer<Scalar>, keyTerms: UnsafePointer<Scalar>, firstRow: Int, rows: Int, keyTime: Int, headSize: Int,
                 valueDirection: UnsafePointer<Scalar>, rowScales: UnsafeMutablePointer<Scalar>, weightedSeries: UnsafeMutablePointer<Scalar>) {
         self.series = series; self.keyTerms = keyTerms
         self.firstRow = firstRow; self.rows = rows; self.keyTime = keyTime; self.headSize = headSize
@@ -65,7 +65,7 @@ public struct LowRankAttentionRows<Scalar: TensorScalar> {
 public struct LowRankScoreBounds<Scalar: TensorScalar> {
     public var sharedMaxima: UnsafePointer<Scalar>, keyBound: Scalar, seriesBound: Scalar
 
-    public init(sharedMaxima: UnsafePointer<Scalar>, keyBound: Scalar, seriesBound: Scalar) {
+    @inlinable public init(sharedMaxima: UnsafePointer<Scalar>, keyBound: Scalar, seriesBound: Scalar) {
         self.sharedMaxima = sharedMaxima; self.keyBound = keyBound; self.seriesBound = seriesBound
     }
 }
@@ -78,7 +78,7 @@ public struct LowRankAttentionSums<Scalar: TensorScalar> {
     public var values: UnsafeMutablePointer<Scalar>, valuesStride: Int
     public var valueSeries: UnsafeMutablePointer<Scalar>
 
-    public init(scores: UnsafeMutablePointer<Scalar>, scoreStride: Int, rowSeries: UnsafeMutablePointer<Scalar>,
+    @inlinable public init(scores: UnsafeMutablePointer<Scalar>, scoreStride: Int, rowSeries: UnsafeMutablePointer<Scalar>,
                 keySeries: UnsafeMutablePointer<Scalar>, values: UnsafeMutablePointer<Scalar>, valuesStride: Int,
                 valueSeries: UnsafeMutablePointer<Scalar>) {
         self.scores = scores; self.scoreStride = scoreStride
@@ -100,7 +100,7 @@ public struct LSTMStepOperands<Scalar: TensorScalar> {
     public var gates: UnsafeMutablePointer<Scalar>?, cell: UnsafeMutablePointer<Scalar>
     public var tanhCell: UnsafeMutablePointer<Scalar>?, hidden: UnsafeMutablePointer<Scalar>
 
-    public init(input: UnsafePointer<Scalar>, channels: Int, inputWeightTransposed: UnsafePointer<Scalar>,
+    @inlinable public init(input: UnsafePointer<Scalar>, channels: Int, inputWeightTransposed: UnsafePointer<Scalar>,
                 previousHidden: UnsafePointer<Scalar>, hiddenWeightTransposed: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>,
                 previousCell: UnsafePointer<Scalar>, gates: UnsafeMutablePointer<Scalar>?, cell: UnsafeMutablePointer<Scalar>,
                 tanhCell: UnsafeMutablePointer<Scalar>?, hidden: UnsafeMutablePointer<Scalar>) {
@@ -126,7 +126,7 @@ public struct LSTMStepGradientOperands<Scalar: TensorScalar> {
     public var ahead: (gates: UnsafePointer<Scalar>, upstream: UnsafePointer<Scalar>, previousCell: UnsafePointer<Scalar>,
                        tanhCell: UnsafePointer<Scalar>)?
 
-    public init(gates: UnsafeMutablePointer<Scalar>, laterGateGradient: UnsafePointer<Scalar>?, hiddenWeight: UnsafePointer<Scalar>,
+    @inlinable public init(gates: UnsafeMutablePointer<Scalar>, laterGateGradient: UnsafePointer<Scalar>?, hiddenWeight: UnsafePointer<Scalar>,
                 upstream: UnsafePointer<Scalar>, upstreamStride: Int, previousCell: UnsafePointer<Scalar>, tanhCell: UnsafePointer<Scalar>,
                 cellGradient: UnsafeMutablePointer<Scalar>, gateSums: UnsafeMutablePointer<Scalar>?, scalarInput: UnsafePointer<Scalar>?,
                 scalarInputWeightGradient: UnsafeMutablePointer<Scalar>?,

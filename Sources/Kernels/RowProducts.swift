@@ -20,6 +20,39 @@ public enum RowProducts {
         }
     }
 
+    /// scores[v·scoreStride + t] = bias + ⟨rows[t], vector v⟩ for v in 0..<vectorCount (vector v at
+    /// vectors + v·vectorStride): `rowDots` of several vectors in one pass over the rows, four at a
+    /// time, so that each block of a row is loaded once for four independent sums. Every score is the
+    /// same sum in the same order as `rowDots` gives it.
+    @inlinable
+    public static func rowDots<Scalar: TensorScalar>(
+        _ rows: UnsafePointer<Scalar>, count: Int, width: Int, rowStride: Int, vectors: UnsafePointer<Scalar>, vectorCount: Int,
+        vectorStride: Int, bias: Scalar, into scores: UnsafeMutablePointer<Scalar>, scoreStride: Int
+    ) {
+        for first in stride(from: 0, to: vectorCount, by: 4) {
+            let group = min(4, vectorCount - first)
+            // A short group repeats its last vector; only its own scores are stored.
+            let v0 = vectors + first * vectorStride, v1 = vectors + (first + min(1, group - 1)) * vectorStride
+            let v2 = vectors + (first + min(2, group - 1)) * vectorStride, v3 = vectors + (first + min(3, group - 1)) * vectorStride
+            let out = scores + first * scoreStride
+            for t in 0..<count {
+                let row = rows + t * rowStride
+                var s0 = SIMD16<Scalar>(), s1 = SIMD16<Scalar>(), s2 = SIMD16<Scalar>(), s3 = SIMD16<Scalar>()
+                Elementwise.forEachBlock(width) { offset, lanes in
+                    let x = Elementwise.load(row + offset, count: lanes)
+                    s0.addProduct(x, Elementwise.load(v0 + offset, count: lanes))
+                    s1.addProduct(x, Elementwise.load(v1 + offset, count: lanes))
+                    s2.addProduct(x, Elementwise.load(v2 + offset, count: lanes))
+                    s3.addProduct(x, Elementwise.load(v3 + offset, count: lanes))
+                }
+                out[t] = bias + s0.sum()
+                if group > 1 { out[scoreStride + t] = bias + s1.sum() }
+                if group > 2 { out[2 * scoreStride + t] = bias + s2.sum() }
+                if group > 3 { out[3 * scoreStride + t] = bias + s3.sum() }
+            }
+        }
+    }
+
     /// accumulator (width) += Σ_t weights[t]·rows[t], row t at rows + t·rowStride.
     @inlinable
     public static func addWeightedSum<Scalar: TensorScalar>(

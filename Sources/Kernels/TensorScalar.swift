@@ -88,6 +88,10 @@ where Self.SIMD16Storage: Sendable {
     static func rowDots(
         _ rows: UnsafePointer<Self>, count: Int, width: Int, rowStride: Int, vector: UnsafePointer<Self>, bias: Self,
         into scores: UnsafeMutablePointer<Self>)
+    /// `rowDots` of several vectors in one pass over the rows (`RowProducts.rowDots(_:vectors:)`).
+    static func rowDots(
+        _ rows: UnsafePointer<Self>, count: Int, width: Int, rowStride: Int, vectors: UnsafePointer<Self>, vectorCount: Int,
+        vectorStride: Int, bias: Self, into scores: UnsafeMutablePointer<Self>, scoreStride: Int)
     static func addWeightedRowSum(
         weights: UnsafePointer<Self>, rows: UnsafePointer<Self>, count: Int, width: Int, rowStride: Int, into accumulator: UnsafeMutablePointer<Self>)
     static func addOuterProduct(
@@ -390,6 +394,15 @@ extension TensorScalar {
     ) {
         KernelProfiler.measure(.rowProducts, work: count * width) {
             RowProducts.rowDots(rows, count: count, width: width, rowStride: rowStride, vector: vector, bias: bias, into: scores)
+        }
+    }
+    @inlinable public static func rowDots(
+        _ rows: UnsafePointer<Self>, count: Int, width: Int, rowStride: Int, vectors: UnsafePointer<Self>, vectorCount: Int,
+        vectorStride: Int, bias: Self, into scores: UnsafeMutablePointer<Self>, scoreStride: Int
+    ) {
+        KernelProfiler.measure(.rowProducts, work: count * width * vectorCount) {
+            RowProducts.rowDots(rows, count: count, width: width, rowStride: rowStride, vectors: vectors, vectorCount: vectorCount,
+                                vectorStride: vectorStride, bias: bias, into: scores, scoreStride: scoreStride)
         }
     }
     @inlinable public static func addWeightedRowSum(

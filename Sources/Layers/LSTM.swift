@@ -120,6 +120,7 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
     }
 
     /// The recurrence; `output` nil only recomputes the kept state.
+    @_specialize(where Scalar == Float)
     private func forwardPass(
         _ input: UnsafePointer<Scalar>, time: Int, batch: Int,
         output: UnsafeMutablePointer<Scalar>?, parameters: ParameterStore<Scalar>, keepState: Bool

@@ -115,10 +115,12 @@ public final class MultiHeadAttentionPooling<Scalar: TensorScalar>: Layer, @unch
         Parallelism.splitInHalves(batch) { samples, _ in
             for b in samples {
                 let rows = input + b * time * d
+                // Every head's scores in one pass over the sample's rows.
+                Scalar.rowDots(rows, count: time, width: d, rowStride: d, vectors: u, vectorCount: heads, vectorStride: d, bias: 0,
+                               into: p + b * heads * time, scoreStride: time)
+                Scalar.softmaxRows(p + b * heads * time, rows: heads, columns: time)
                 for h in 0..<heads {
                     let scores = p + (b * heads + h) * time, pooled = z + (b * heads + h) * d
-                    Scalar.rowDots(rows, count: time, width: d, rowStride: d, vector: u + h * d, bias: 0, into: scores)
-                    Scalar.softmaxRows(scores, rows: 1, columns: time)
                     UnsafeMutableRawPointer(pooled).initializeMemory(as: UInt8.self, repeating: 0, count: d * MemoryLayout<Scalar>.stride)
                     Scalar.addWeightedRowSum(weights: scores, rows: rows, count: time, width: d, rowStride: d, into: pooled)
                     // c_bh = W_vh z_bh + b_vh

@@ -19,6 +19,32 @@ import Testing
         return cases
     }
 
+    /// Dots with several vectors in one pass (four at a time, a short last group) give each score
+    /// the bits of the one-vector `rowDots`, which is checked against Double below.
+    @Test func severalVectorsGiveTheBitsOfOneAtATime() {
+        var random = SeededRandom(seed: 22)
+        for shape in Self.cases {
+            let (count, width, stride) = (shape.count, shape.width, shape.rowStride)
+            let matrix = (0..<max(count * stride, 1)).map { _ in Float(random.uniform(-1, 1)) }
+            for vectorCount in [1, 2, 3, 4, 5, 8] {
+                let vectorStride = width + 3, scoreStride = count + 2
+                let vectors = (0..<(vectorCount * vectorStride)).map { _ in Float(random.uniform(-1, 1)) }
+                var together = [Float](repeating: .nan, count: vectorCount * scoreStride)
+                Float.rowDots(matrix, count: count, width: width, rowStride: stride, vectors: vectors, vectorCount: vectorCount,
+                              vectorStride: vectorStride, bias: 0.5, into: &together, scoreStride: scoreStride)
+                for v in 0..<vectorCount {
+                    var alone = [Float](repeating: .nan, count: count)
+                    Array(vectors[(v * vectorStride)...]).withUnsafeBufferPointer { vector in
+                        Float.rowDots(matrix, count: count, width: width, rowStride: stride, vector: vector.baseAddress!, bias: 0.5, into: &alone)
+                    }
+                    let scores = Array(together[(v * scoreStride)..<(v * scoreStride + count)])
+                    #expect(scores.map(\.bitPattern) == alone.map(\.bitPattern), "\(shape) vector \(v) of \(vectorCount)")
+                    #expect(together[v * scoreStride + count].isNaN, "\(shape): nothing written past row \(count) of vector \(v)")
+                }
+            }
+        }
+    }
+
     @Test func matchDoubleReferences() {
         var random = SeededRandom(seed: 21)
         for shape in Self.cases {
