@@ -41,89 +41,10 @@ static void dense_tile(const float *source, long in_row, long ins, long reads, f
     }
 }
 
-#define IN(l) load8(source + (l) * in_row + c)
-#define OUT(i, v) store8(target + (i) * out_row + c, (v))
-
-// Bᵀ·d for the points 0, ±1, ±2, ∞ (F(4, 3)).
-static inline void input6(const float *source, long in_row, float *target, long out_row, long c)
-{
-    f8 d0 = IN(0), d1 = IN(1), d2 = IN(2), d3 = IN(3), d4 = IN(4), d5 = IN(5);
-    OUT(0, fma8(SPLAT(4.0f), d0, fma8(SPLAT(-5.0f), d2, d4)));
-    f8 even = fma8(SPLAT(-4.0f), d2, d4), odd = fma8(SPLAT(-4.0f), d1, d3);
-    OUT(1, even + odd);
-    OUT(2, even - odd);
-    even = d4 - d2;
-    odd = SPLAT(2.0f) * (d3 - d1);
-    OUT(3, even + odd);
-    OUT(4, even - odd);
-    OUT(5, fma8(SPLAT(4.0f), d1, fma8(SPLAT(-5.0f), d3, d5)));
-}
-
-// Bᵀ·d for the points 0, ±1, ±2, ±½, ∞ (F(4, 5)).
-static inline void input8(const float *source, long in_row, float *target, long out_row, long c)
-{
-    f8 d0 = IN(0), d1 = IN(1), d2 = IN(2), d3 = IN(3), d4 = IN(4), d5 = IN(5), d6 = IN(6), d7 = IN(7);
-    OUT(0, fma8(SPLAT(5.25f), d2 - d4, d6 - d0));
-    f8 even = fma8(SPLAT(-4.25f), d4, d2 + d6), odd = fma8(SPLAT(-4.25f), d3, d1 + d5);
-    OUT(1, even + odd);
-    OUT(2, even - odd);
-    even = fma8(SPLAT(0.25f), d2, fma8(SPLAT(-1.25f), d4, d6));
-    odd = fma8(SPLAT(0.5f), d1, fma8(SPLAT(-2.5f), d3, SPLAT(2.0f) * d5));
-    OUT(3, even + odd);
-    OUT(4, even - odd);
-    even = fma8(SPLAT(4.0f), d2, fma8(SPLAT(-5.0f), d4, d6));
-    odd = fma8(SPLAT(2.0f), d1, fma8(SPLAT(-2.5f), d3, SPLAT(0.5f) * d5));
-    OUT(5, even + odd);
-    OUT(6, even - odd);
-    OUT(7, fma8(SPLAT(5.25f), d3 - d5, d7 - d1));
-}
-
 static const float pair_points[3] = {1.0f, 2.0f, 0.5f};
 
-// y = start + Aᵀ·M for n = 6 or 8 and m ≤ 6 (called with m = 4): y_j = [j = 0]·M_0 + Σ_pairs a^j·(M_a ± M_−a) (+ for even j,
-// − for odd) + [j = m − 1]·M_∞. Only the first `writes` rows are stored.
-static inline __attribute__((always_inline)) void output_pairs(
-    const float *source, long in_row, long n, long m, float *target, long out_row, long writes, long c,
-    const float *bias, int accumulate)
-{
-    f8 ys[6];
-    for (long j = 0; j < m; j++) ys[j] = j == 0 ? IN(0) : SPLAT(0.0f);
-    for (long pair = 0; pair < (n - 2) / 2; pair++) {
-        f8 plus = IN(1 + 2 * pair), minus = IN(2 + 2 * pair), sum = plus + minus, difference = plus - minus;
-        float power = 1.0f;
-        for (long j = 0; j < m; j++) {
-            ys[j] = fma8(SPLAT(power), j % 2 == 0 ? sum : difference, ys[j]);
-            power *= pair_points[pair];
-        }
-    }
-    ys[m - 1] += IN(n - 1);
-    for (long j = 0; j < writes; j++) {
-        f8 start = bias ? load8(bias + c) : accumulate ? load8(target + j * out_row + c) : SPLAT(0.0f);
-        OUT(j, start + ys[j]);
-    }
-}
-
-// ∂M = A·∂y for n = 6 or 8 and m ≤ 6 (called with m = 4), the transpose: ∂M_0 = g_0, ∂M_±a = Σ_even a^j·g_j ± Σ_odd a^j·g_j,
-// ∂M_∞ = g_{m−1}; rows of ∂y past `reads` are zeros.
-static inline __attribute__((always_inline)) void output_gradient_pairs(
-    const float *source, long in_row, long reads, float *target, long out_row, long n, long m, long c)
-{
-    f8 g[6];
-    for (long j = 0; j < m; j++) g[j] = j < reads ? IN(j) : SPLAT(0.0f);
-    OUT(0, g[0]);
-    for (long pair = 0; pair < (n - 2) / 2; pair++) {
-        f8 even = SPLAT(0.0f), odd = SPLAT(0.0f);
-        float power = 1.0f;
-        for (long j = 0; j < m; j++) {
-            if (j % 2 == 0) even = fma8(SPLAT(power), g[j], even);
-            else odd = fma8(SPLAT(power), g[j], odd);
-            power *= pair_points[pair];
-        }
-        OUT(1 + 2 * pair, even + odd);
-        OUT(2 + 2 * pair, even - odd);
-    }
-    OUT(n - 1, g[m - 1]);
-}
+#define LANE_TEMPLATE "WinogradTiles.h"
+#include "ForEachWidth.h"
 
 // The (n, m) written out: F(4, 3) and F(4, 5). (F(6, 3), n = 8 and m = 6, measured no faster than
 // F(4, 3) in the cnn: training 0.96–1.02, inference 0.93–1.02, in-process A/B.)
@@ -137,9 +58,16 @@ void serieslens_winograd_input_f32(const float *in, long in_stride, long in_row,
     for (long t = 0; t < tiles; t++) {
         const float *source = in + t * in_stride;
         float *target = out + t * out_stride;
-        for (long c = 0; c < vectors; c += 8) {
-            if (n == 6) input6(source, in_row, target, out_row, c);
-            else input8(source, in_row, target, out_row, c);
+        long c = 0;
+#if defined(SERIESLENS_SIXTEEN_LANES)
+        for (; c + 16 <= vectors; c += 16) {
+            if (n == 6) input6_16(source, in_row, target, out_row, c);
+            else input8_16(source, in_row, target, out_row, c);
+        }
+#endif
+        for (; c < vectors; c += 8) {
+            if (n == 6) input6_8(source, in_row, target, out_row, c);
+            else input8_8(source, in_row, target, out_row, c);
         }
         dense_tile(source, in_row, n, n, target, out_row, n, coefficients, vectors, channels, 0, 0);
     }
@@ -154,9 +82,16 @@ void serieslens_winograd_output_f32(const float *in, long in_stride, long in_row
         const float *source = in + t * in_stride;
         float *target = out + t * out_stride;
         long writes = t == tiles - 1 ? out_last : m;
-        for (long c = 0; c < vectors; c += 8) {
-            if (n == 6) output_pairs(source, in_row, 6, 4, target, out_row, writes, c, bias, accumulate);
-            else output_pairs(source, in_row, 8, 4, target, out_row, writes, c, bias, accumulate);
+        long c = 0;
+#if defined(SERIESLENS_SIXTEEN_LANES)
+        for (; c + 16 <= vectors; c += 16) {
+            if (n == 6) output_pairs16(source, in_row, 6, 4, target, out_row, writes, c, bias, accumulate);
+            else output_pairs16(source, in_row, 8, 4, target, out_row, writes, c, bias, accumulate);
+        }
+#endif
+        for (; c < vectors; c += 8) {
+            if (n == 6) output_pairs8(source, in_row, 6, 4, target, out_row, writes, c, bias, accumulate);
+            else output_pairs8(source, in_row, 8, 4, target, out_row, writes, c, bias, accumulate);
         }
         dense_tile(source, in_row, n, n, target, out_row, writes, coefficients, vectors, channels, bias, accumulate);
     }
@@ -171,9 +106,16 @@ void serieslens_winograd_output_gradient_f32(const float *in, long in_stride, lo
         const float *source = in + t * in_stride;
         float *target = out + t * out_stride;
         long reads = t == tiles - 1 ? in_last : m;
-        for (long c = 0; c < vectors; c += 8) {
-            if (n == 6) output_gradient_pairs(source, in_row, reads, target, out_row, 6, 4, c);
-            else output_gradient_pairs(source, in_row, reads, target, out_row, 8, 4, c);
+        long c = 0;
+#if defined(SERIESLENS_SIXTEEN_LANES)
+        for (; c + 16 <= vectors; c += 16) {
+            if (n == 6) output_gradient_pairs16(source, in_row, reads, target, out_row, 6, 4, c);
+            else output_gradient_pairs16(source, in_row, reads, target, out_row, 8, 4, c);
+        }
+#endif
+        for (; c < vectors; c += 8) {
+            if (n == 6) output_gradient_pairs8(source, in_row, reads, target, out_row, 6, 4, c);
+            else output_gradient_pairs8(source, in_row, reads, target, out_row, 8, 4, c);
         }
         dense_tile(source, in_row, m, reads, target, out_row, n, coefficients, vectors, channels, 0, 0);
     }
