@@ -5,6 +5,7 @@
 
 #include "Vector8.h"
 
+
 // Rows of a register tile: 6 rows × 2 vectors (head size 16) is 12 accumulators of the 16 ymm
 // registers, leaving room for the B vectors and a broadcast.
 enum { TILE_ROWS = 6, MAX_VECTORS = 4 };
@@ -49,7 +50,29 @@ ALWAYS_INLINE void wideTile(const long ROWS, const long DEPTH, const float *a, l
     for (long r = 0; r < ROWS; r++) {
         for (long j = 0; j < DEPTH; j++) rowsCopy[r * DEPTH + j] = a[r * lda + j];
     }
-    for (long c = 0; c < columns; c += 16) {
+    long c = 0;
+#if defined(SERIESLENS_SIXTEEN_LANES)
+    // Two panels at a time in sixteen lanes: 12 accumulators again, the same sums.
+    for (; c + 32 <= columns; c += 32) {
+        const float *panel = panels + c * DEPTH, *copied = rowsCopy;
+        __asm__("" : "+r"(copied));
+        f16 acc[TILE_ROWS][2];
+        for (long r = 0; r < ROWS; r++) acc[r][0] = acc[r][1] = SPLAT16(0.0f);
+        for (long j = 0; j < DEPTH; j++) {
+            f16 b0 = load16(panel + 16 * j), b1 = load16(panel + 16 * DEPTH + 16 * j);
+            for (long r = 0; r < ROWS; r++) {
+                f16 x = SPLAT16(copied[r * DEPTH + j]);
+                acc[r][0] = __builtin_elementwise_fma(x, b0, acc[r][0]);
+                acc[r][1] = __builtin_elementwise_fma(x, b1, acc[r][1]);
+            }
+        }
+        for (long r = 0; r < ROWS; r++) {
+            store16(out + r * ldo + c, acc[r][0]);
+            store16(out + r * ldo + c + 16, acc[r][1]);
+        }
+    }
+#endif
+    for (; c < columns; c += 16) {
         const float *panel = panels + c * DEPTH, *copied = rowsCopy;
         // Hidden from the optimiser, so that the broadcasts are not hoisted out of the loop over
         // panels into 96 stack vectors, which made clang split the tile in halves of 6 accumulators
@@ -193,6 +216,53 @@ TILE_HELPER void transposedKeys(long nv, long keys, const float *a, long lda, co
     default: transposedKeys4(keys, a, lda, b, ldb, rows, out, ldo); break;
     }
 }
+
+#if defined(SERIESLENS_SIXTEEN_LANES)
+// `productTile` in sixteen lanes for head sizes of 16 and 32: up to 12 output rows of one vector or
+// 6 of two, 12 accumulators either way; the same sums in the same order.
+ALWAYS_INLINE void productTile16(const long OUT, const long NV, const float *a, long outStride, long depthStride,
+                                 const float *b, long ldb, long depth, float *out, long ldo, int accumulate) {
+    f16 acc[12][2];
+    for (long i = 0; i < OUT; i++) {
+        for (long v = 0; v < NV; v++) acc[i][v] = accumulate ? load16(out + i * ldo + 16 * v) : SPLAT16(0.0f);
+    }
+    for (long c = 0; c < depth; c++) {
+        f16 bv[2];
+        for (long v = 0; v < NV; v++) bv[v] = load16(b + c * ldb + 16 * v);
+        for (long i = 0; i < OUT; i++) {
+            f16 x = SPLAT16(a[i * outStride + c * depthStride]);
+            for (long v = 0; v < NV; v++) acc[i][v] = __builtin_elementwise_fma(x, bv[v], acc[i][v]);
+        }
+    }
+    for (long i = 0; i < OUT; i++) {
+        for (long v = 0; v < NV; v++) store16(out + i * ldo + 16 * v, acc[i][v]);
+    }
+}
+
+#define DISPATCH_ROWS12(rows, CALL) \
+    switch (rows) { case 1: CALL(1); break; case 2: CALL(2); break; case 3: CALL(3); break; \
+                    case 4: CALL(4); break; case 5: CALL(5); break; case 6: CALL(6); break; \
+                    case 7: CALL(7); break; case 8: CALL(8); break; case 9: CALL(9); break; \
+                    case 10: CALL(10); break; case 11: CALL(11); break; default: CALL(12); break; }
+
+// transposedKeys for head sizes of 16 (nv16 = 1) and 32 (nv16 = 2) in sixteen lanes.
+TILE_HELPER void transposedKeys16(long nv16, long keys, const float *a, long lda, const float *b, long ldb, long rows,
+                                  float *out, long ldo) {
+    const long step = nv16 == 1 ? 12 : 6;
+    for (long k = 0; k < keys; k += step) {
+        long count = keys - k < step ? keys - k : step;
+        if (nv16 == 1) {
+#define KEYS_TILE_1(R) productTile16(R, 1, a + k, 1, lda, b, ldb, rows, out + k * ldo, ldo, 1)
+            DISPATCH_ROWS12(count, KEYS_TILE_1)
+#undef KEYS_TILE_1
+        } else {
+#define KEYS_TILE_2(R) productTile16((R) < 6 ? (R) : 6, 2, a + k, 1, lda, b, ldb, rows, out + k * ldo, ldo, 1)
+            DISPATCH_ROWS(count, KEYS_TILE_2)
+#undef KEYS_TILE_2
+        }
+    }
+}
+#endif
 
 static inline int supported(long head_size) { return head_size > 0 && head_size % 8 == 0 && head_size <= 8 * MAX_VECTORS; }
 

@@ -161,9 +161,15 @@ int serieslens_lowrank_attention_forward_f32(const float *shared_scores, long sh
                                              float *weighted_series, float *context, long context_stride) {
     if (!supported(head_size)) return 0;
     long nv = head_size / 8;
-    // Six rows at a time, so that their E rows are still in L1 for the product with Cv.
-    for (long r0 = 0; r0 < rows; r0 += TILE_ROWS) {
-        long count = rows - r0 < TILE_ROWS ? rows - r0 : TILE_ROWS;
+    // Six rows at a time (twelve with sixteen lanes, for the 12-row tiles of E·Cv), so that their E
+    // rows are still in L1 for the product with Cv.
+#if defined(SERIESLENS_SIXTEEN_LANES)
+    const long block = 12;
+#else
+    const long block = TILE_ROWS;
+#endif
+    for (long r0 = 0; r0 < rows; r0 += block) {
+        long count = rows - r0 < block ? rows - r0 : block;
         for (long r = r0; r < r0 + count; r++) {
             long i = first_row + r;
             float sum, weighted;
@@ -180,7 +186,7 @@ int serieslens_lowrank_attention_forward_f32(const float *shared_scores, long sh
         if (head_size % 16 == 0) {
             static const float zeros[8 * MAX_VECTORS];
             serieslens_row_product_f32(count, head_size, key_time, weights + r0 * key_time, key_time, values, head_size, zeros, out,
-                                       context_stride, TILE_ROWS);
+                                       context_stride, block);
         } else {
             narrowRows(nv, count, weights + r0 * key_time, key_time, values, head_size, key_time, out, context_stride, 0);
         }
@@ -202,11 +208,30 @@ int serieslens_lowrank_attention_forward_f32(const float *shared_scores, long sh
 static float scoreGradientRow(const float *p, const float *dp, float dot, const float *x, float xi, float *sums,
                               float *key_series, const float *g, float h, float u, float *gradient, float *query_gradient,
                               long count) {
-    long full = count - count % 8, j;
+    long full = count - count % 8, j = 0;
     f8 shift = SPLAT(dot), queryValue = SPLAT(xi), rowLanes = SPLAT(0.0f);
+#if defined(SERIESLENS_SIXTEEN_LANES)
+    // Sixteen lanes at a time where AVX-512 has them, the sums by eight-lane halves in order.
+    f16 shift16 = SPLAT16(dot), queryValue16 = SPLAT16(xi);
+#define HALVES_FMA(lanes, a, b) (lanes = fma8(highHalf16(a), highHalf16(b), fma8(lowHalf16(a), lowHalf16(b), lanes)))
+#endif
     if (gradient) {
         f8 keySide = SPLAT(h), valueSide = SPLAT(u), queryLanes = SPLAT(0.0f);
-        for (j = 0; j < full; j += 8) {
+#if defined(SERIESLENS_SIXTEEN_LANES)
+        {
+            f16 keySide16 = SPLAT16(h), valueSide16 = SPLAT16(u);
+            for (; j + 16 <= full; j += 16) {
+                f16 pj = load16(p + j), ds = pj * (load16(dp + j) - shift16);
+                store16(sums + j, load16(sums + j) + ds);
+                HALVES_FMA(rowLanes, ds, load16(x + j));
+                HALVES_FMA(queryLanes, ds, load16(g + j));
+                store16(key_series + j, __builtin_elementwise_fma(queryValue16, ds, load16(key_series + j)));
+                store16(gradient + j, __builtin_elementwise_fma(valueSide16, pj,
+                                                                __builtin_elementwise_fma(keySide16, ds, load16(gradient + j))));
+            }
+        }
+#endif
+        for (; j < full; j += 8) {
             f8 pj = load8(p + j), ds = pj * (load8(dp + j) - shift);
             store8(sums + j, load8(sums + j) + ds);
             rowLanes = fma8(ds, load8(x + j), rowLanes);
@@ -222,7 +247,17 @@ static float scoreGradientRow(const float *p, const float *dp, float dot, const 
         }
         *query_gradient += query;
     } else {
-        for (j = 0; j < full; j += 8) {
+#if defined(SERIESLENS_SIXTEEN_LANES)
+        {
+            for (; j + 16 <= full; j += 16) {
+                f16 ds = load16(p + j) * (load16(dp + j) - shift16);
+                store16(sums + j, load16(sums + j) + ds);
+                HALVES_FMA(rowLanes, ds, load16(x + j));
+                store16(key_series + j, __builtin_elementwise_fma(queryValue16, ds, load16(key_series + j)));
+            }
+        }
+#endif
+        for (; j < full; j += 8) {
             f8 ds = load8(p + j) * (load8(dp + j) - shift);
             store8(sums + j, load8(sums + j) + ds);
             rowLanes = fma8(ds, load8(x + j), rowLanes);
@@ -238,6 +273,7 @@ static float scoreGradientRow(const float *p, const float *dp, float dot, const 
     }
     return row;
 }
+#undef HALVES_FMA
 
 float serieslens_lowrank_attention_backward_f32(const float *weights, const float *context_gradient,
                                                 long context_gradient_stride, const float *series,
@@ -262,8 +298,19 @@ float serieslens_lowrank_attention_backward_f32(const float *weights, const floa
         float u = horizontalSum(lanes), xi = series[i], inverse = row_scales[i];
         // ∂P' = (∂P + u·xᵀ)/ΣE, ⟨E, ∂P'⟩ = ⟨P, ∂P⟩, and ∂S = P ⊙ (∂P − ⟨P, ∂P⟩) = E ⊙ (∂P' − ⟨P, ∂P⟩/ΣE).
         f8 valueSide = SPLAT(u), scale = SPLAT(inverse), dotLanes = SPLAT(0.0f);
-        long j;
-        for (j = 0; j < full; j += 8) {
+        long j = 0;
+#if defined(SERIESLENS_SIXTEEN_LANES)
+        {
+            f16 valueSide16 = SPLAT16(u), scale16 = SPLAT16(inverse);
+            for (; j + 16 <= full; j += 16) {
+                f16 gradient = scale16 * __builtin_elementwise_fma(valueSide16, load16(series + j), load16(dp + j));
+                store16(dp + j, gradient);
+                f16 pj = load16(p + j);
+                dotLanes = fma8(highHalf16(pj), highHalf16(gradient), fma8(lowHalf16(pj), lowHalf16(gradient), dotLanes));
+            }
+        }
+#endif
+        for (; j < full; j += 8) {
             f8 gradient = scale * fma8(valueSide, load8(series + j), load8(dp + j));
             store8(dp + j, gradient);
             dotLanes = fma8(load8(p + j), gradient, dotLanes);
@@ -290,6 +337,12 @@ float serieslens_lowrank_attention_backward_f32(const float *weights, const floa
             store8(value_series + 8 * v, fma8(weighted, gradient, load8(value_series + 8 * v)));
         }
     }
+#if defined(SERIESLENS_SIXTEEN_LANES)
+    if (head_size % 16 == 0) {
+        transposedKeys16(head_size / 16, key_time, weights, key_time, scaledUpstream, head_size, rows, value_sums, value_sums_stride);
+        return projected;
+    }
+#endif
     transposedKeys(nv, key_time, weights, key_time, scaledUpstream, head_size, rows, value_sums, value_sums_stride);
     return projected;
 }
