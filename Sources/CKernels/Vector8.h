@@ -1,4 +1,4 @@
-// Eight-lane vector helpers shared by the C kernels (private to this target).
+// Vector helpers shared by the C kernels (private to this target): eight lanes, and sixteen with AVX-512.
 #ifndef SERIESLENS_VECTOR8_H
 #define SERIESLENS_VECTOR8_H
 
@@ -8,9 +8,9 @@
 #include <immintrin.h>
 #endif
 
-// Eight lanes: one ymm register with AVX2; with AVX-512 still ymm, where these chains are bound by
-// latency rather than width. Without vector flags clang lowers them to pairs of xmm (and fma to
-// libm calls), slow but correct; TargetFlagsTests fails such a build.
+// Eight lanes: one ymm register with AVX2 (sixteen-lane f16 below for AVX-512). Without vector
+// flags clang lowers them to pairs of xmm (and fma to libm calls), slow but correct;
+// TargetFlagsTests fails such a build.
 typedef float f8 __attribute__((vector_size(32), aligned(4)));
 typedef int32_t i8 __attribute__((vector_size(32), aligned(4)));
 #define SPLAT(v) ((f8){(v), (v), (v), (v), (v), (v), (v), (v)})

@@ -19,6 +19,10 @@ import Testing
         if cpu.contains("avx2") && cpu.contains("fma") {
             #expect(compiled.contains([.avx2, .fma]), "C code built for \(compiled) on a CPU with AVX2+FMA: pass ARCH_FLAGS (make does)")
         }
+        // The C kernels' sixteen-lane tiles exist only in an AVX-512 build (ForEachWidth.h).
+        if cpu.contains("avx512f") {
+            #expect(compiled.contains(.avx512f), "C code built for \(compiled) on a CPU with AVX-512: the sixteen-lane kernels are off")
+        }
     }
 
     @Test func swiftKernelsUseVectorFMA() throws {
@@ -38,6 +42,10 @@ import Testing
         let disassembly = String(decoding: data, as: UTF8.self)
         let vectorFMAs = disassembly.split(separator: "\n").filter { $0.contains("vfmadd") && ($0.contains("ymm") || $0.contains("zmm")) }.count
         #expect(vectorFMAs > 100, "only \(vectorFMAs) ymm/zmm FMAs in \(binary.lastPathComponent): kernels built without target flags")
+        if Self.cpuFlags.contains("avx512f") {
+            let wideFMAs = disassembly.split(separator: "\n").filter { $0.contains("vfmadd") && $0.contains("zmm") }.count
+            #expect(wideFMAs > 100, "only \(wideFMAs) zmm FMAs in \(binary.lastPathComponent) on an AVX-512 CPU")
+        }
         #endif
     }
 }
