@@ -27,6 +27,12 @@ public struct CompiledVectorFeatures: OptionSet, Sendable, CustomStringConvertib
         CompiledVectorFeatures(rawValue: serieslens_compiled_vector_features())
     }
 
+    /// The width of the C kernels' register tiles in this build (CKernels/ForEachWidth.h), for reports.
+    public var kernelWidthDescription: String {
+        if contains(.avx512f) { return "16 lanes (AVX-512)" }
+        return contains([.avx2, .fma]) ? "8 lanes (AVX2)" : "8 lanes, built without AVX2/FMA (slow)"
+    }
+
     public var description: String {
         var names: [String] = []
         if contains(.sse2) { names.append("SSE2") }

@@ -33,6 +33,8 @@ struct BenchReport: Codable {
     var framework: String
     var threads: Int
     var blasCore: String
+    /// The C kernels' vector width in this build: "16 lanes (AVX-512)" or "8 lanes (AVX2)".
+    var kernelWidth: String
     var configuration: BenchConfiguration
     var models: [BenchRecord]
 }
@@ -112,6 +114,7 @@ struct BenchCommand: ParsableCommand {
             }
             let report = BenchReport(
                 framework: "serieslens", threads: threads, blasCore: BLASThreads.coreName,
+                kernelWidth: CompiledVectorFeatures.current.kernelWidthDescription,
                 configuration: benchConfiguration, models: records)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -223,7 +226,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     private func printTable(_ report: BenchReport) {
-        print("seed configuration: \(trainSeries) training + \(validationSeries) validation series per epoch, B=\(workload.batchSize), T=\(workload.length), \(threads) thread(s), BLAS core \(report.blasCore)")
+        print("seed configuration: \(trainSeries) training + \(validationSeries) validation series per epoch, B=\(workload.batchSize), T=\(workload.length), \(threads) thread(s), BLAS core \(report.blasCore), C kernels \(report.kernelWidth)")
         let header = ["model", "parameters", "s/epoch", "train series/s", "inference series/s", "GFLOP/s", "peak memory"]
         let rows = report.models.map { record in
             [record.model, "\(record.parameters)", String(format: "%.3f", record.secondsPerEpoch),

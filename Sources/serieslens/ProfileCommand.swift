@@ -33,6 +33,8 @@ struct ProfileReport: Codable {
     var length: Int
     var threads: Int
     var singleCorePeakGigaflops: Double
+    /// The C kernels' vector width in this build: "16 lanes (AVX-512)" or "8 lanes (AVX2)".
+    var kernelWidth: String
     var stepMilliseconds: Double
     var forwardMilliseconds: Double
     var backwardMilliseconds: Double
@@ -169,6 +171,7 @@ struct ProfileCommand: ParsableCommand {
         let forwardGFLOP = layers.reduce(0) { $0 + $1.forwardGFLOP }
         return ProfileReport(
             model: model, steps: steps, batchSize: workload.batchSize, length: workload.length, threads: threads, singleCorePeakGigaflops: peak,
+            kernelWidth: CompiledVectorFeatures.current.kernelWidthDescription,
             stepMilliseconds: stepMilliseconds, forwardMilliseconds: forward, backwardMilliseconds: backward,
             outsideLayersMilliseconds: stepMilliseconds - forward - backward,
             stepGigaflopsPerSecond: 3 * forwardGFLOP / (stepMilliseconds / 1e3),
@@ -180,7 +183,8 @@ struct ProfileCommand: ParsableCommand {
         let ms = { (value: Double) in String(format: "%.2f", value) }
         let percent = { (value: Double) in String(format: "%.1f %%", value * 100) }
         print("\(report.model): \(report.steps) training steps of B=\(report.batchSize), T=\(report.length), \(report.threads) thread(s); "
-              + String(format: "single-core FP32 peak %.1f GFLOP/s (measured)", report.singleCorePeakGigaflops))
+              + String(format: "single-core FP32 peak %.1f GFLOP/s (measured)", report.singleCorePeakGigaflops)
+              + "; C kernels \(report.kernelWidth)")
         print(String(format: "step %.2f ms = forward %.2f + backward %.2f + loss/optimizer/batch copy %.2f; %.1f GFLOP/s (backward counted as 2× forward)",
                      report.stepMilliseconds, report.forwardMilliseconds, report.backwardMilliseconds,
                      report.outsideLayersMilliseconds, report.stepGigaflopsPerSecond))

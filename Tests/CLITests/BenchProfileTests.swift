@@ -18,6 +18,7 @@ import Testing
         #expect(try Data(contentsOf: report) == Data(result.stdout.dropLast().utf8), "--out holds the printed report")
         let configuration = try #require(json["configuration"] as? [String: Int])
         #expect(configuration == ["trainSeries": 40, "validationSeries": 24, "batchSize": 8, "length": 50])
+        #expect((json["kernelWidth"] as? String)?.contains("lanes") == true, "the C kernels' width in \(json.keys.sorted())")
         let models = try #require(json["models"] as? [[String: Any]])
         #expect(models.map { $0["model"] as? String } == ["ffn", "bilstm-attention"])
         for model in models {
@@ -83,6 +84,10 @@ import Testing
         #expect(cell["rateUnit"] as? String == "GFLOP/s" && (cell["rate"] as? Double ?? 0) > 0, "the fused step is rated by its product's FLOPs")
         let peak = try #require(json["singleCorePeakGigaflops"] as? Double)
         #expect(peak > 1)
+        // The report says which tiles ran: sixteen lanes exactly when the CPU (and so the build) has AVX-512.
+        let width = try #require(json["kernelWidth"] as? String)
+        let cpuHasAVX512 = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.contains("avx512f") ?? false
+        #expect(cpuHasAVX512 ? width == "16 lanes (AVX-512)" : width.hasPrefix("8 lanes"), "kernel width \(width)")
     }
 
     @Test func profileTableNamesTheKernels() throws {
