@@ -196,7 +196,12 @@ def machine_lines(args, torch_version, md):
     cpu = DASH
     try:
         with open("/proc/cpuinfo") as f:
-            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), DASH)
+            info = f.read().splitlines()
+        cpu = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), DASH)
+        family = next((line.split(":", 1)[1].strip() for line in info if line.startswith("cpu family")), None)
+        flags = next((line.split(":", 1)[1].split() for line in info if line.startswith("flags")), [])
+        # The same "AMD EPYC" name has covered a Zen 3 without AVX-512 and a Zen 5 with it here.
+        cpu += (f" (family {family}" if family else " (") + (", AVX-512" if "avx512f" in flags else ", no AVX-512") + ")"
     except OSError:
         pass
     nproc = first_line(["nproc"]) or str(len(os.sched_getaffinity(0)))
