@@ -1,11 +1,12 @@
 // The LSTM step's register tiles and loops for one vector width (a template: ForEachWidth.h). Every
 // operation is per unit, so both widths give the same bits.
 
-// Rows of a forward tile. Eight lanes: 3 rows × 4 gates, 12 of the 16 ymm registers. Sixteen: 2 rows
-// × 4 gates of 16 units; 2 rows measured 2.1–2.3 ms per training step's 1000 forward steps on Zen 5
-// against 2.6–2.8 with 3 rows, 3.0 with 4 and 1 (`serieslens profile`, one thread).
+// Rows of a forward tile: 3 rows × 4 gates, 12 accumulators, at either width. Sixteen lanes measured
+// 0.92 of an inference batch and 0.98 of a training step against 2 rows (in-process A/B, two
+// threads, Zen 5) once the lockstep loops were unrolled (`UNROLLED`); before, SwiftPM's -O2 kept
+// a 3-row tile's twelve-vector lockstep in stack arrays and 2 rows had measured faster.
 #undef TILE_ROWS
-#define TILE_ROWS (LANES == 16 ? 2 : 3)
+#define TILE_ROWS 3
 
 // acc[r][g] += Σ_k a[r·depth + k] · bt[k·4h + g·h + j0 + ·] for k < depth, in k order: one operand of
 // the gate sum (x_t·W_ihᵀ with depth C, or h_{t−1}·W_hhᵀ with depth H).
