@@ -57,7 +57,10 @@ static inline __attribute__((always_inline)) void LANE_NAME(output_pairs)(
         }
     }
     ys[m - 1] += IN(n - 1);
-    for (long j = 0; j < writes; j++) {
+    // Indexed by the constant j < m, not up to the run-time `writes`: ys stays in registers (it went
+    // through the stack).
+    UNROLLED for (long j = 0; j < m; j++) {
+        if (j >= writes) break;
         V start = bias ? VLOAD(bias + c) : accumulate ? VLOAD(target + j * out_row + c) : VSPLAT(0.0f);
         OUT(j, start + ys[j]);
     }
