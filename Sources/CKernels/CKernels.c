@@ -17,6 +17,42 @@ static inline void map8(const float *input, float *output, long count, int isTan
 void serieslens_sigmoid_f32(const float *input, float *output, long count) { map8(input, output, count, 0); }
 void serieslens_tanh_f32(const float *input, float *output, long count) { map8(input, output, count, 1); }
 
+// max(0, y) keeps y when y is NaN (x86 returns the second operand) and when y is −0 (equal operands),
+// as `y < 0 ? 0 : y` does.
+static inline f8 rectified8(f8 y) {
+#if defined(__AVX__)
+    return (f8)_mm256_max_ps((__m256)SPLAT(0.0f), (__m256)y);
+#else
+    return select8(y < SPLAT(0.0f), SPLAT(0.0f), y);
+#endif
+}
+
+void serieslens_channel_affine_f32(const float *input, long rows, long columns, const float *scale, const float *shift,
+                                   int rectify, float *output) {
+    long full = columns - columns % 8;
+    for (long row = 0; row < rows; row++) {
+        const float *x = input + row * columns;
+        float *y = output + row * columns;
+        long column = 0;
+#if defined(SERIESLENS_SIXTEEN_LANES)
+        for (; column + 16 <= columns; column += 16) {
+            f16 value = __builtin_elementwise_fma(load16(x + column), load16(scale + column), load16(shift + column));
+            if (rectify) value = (f16)_mm512_max_ps((__m512)SPLAT16(0.0f), (__m512)value);
+            store16(y + column, value);
+        }
+#endif
+        for (; column < full; column += 8) {
+            f8 value = fma8(load8(x + column), load8(scale + column), load8(shift + column));
+            store8(y + column, rectify ? rectified8(value) : value);
+        }
+        if (column < columns) {
+            long rest = columns - column;
+            f8 value = fma8(loadPartial8(x + column, rest), loadPartial8(scale + column, rest), loadPartial8(shift + column, rest));
+            storePartial8(y + column, rectify ? rectified8(value) : value, rest);
+        }
+    }
+}
+
 void serieslens_lstm_cell_forward_f32(float *gates, const float *previous_cell, float *cell,
                                       float *tanh_cell, float *hidden, long batch, long hidden_size) {
     long h = hidden_size;

@@ -214,26 +214,49 @@ public enum Normalization {
         gamma: UnsafePointer<Scalar>, beta: UnsafePointer<Scalar>, rectify: Bool = false, output: UnsafeMutablePointer<Scalar>
     ) {
         withHalfSums(columns: columns, count: 1) { (coefficients: UnsafeMutablePointer<Scalar>, _) in
-            // Per column: scale = inverse·γ and shift = β − μ·scale, then one FMA per element.
             let scale = coefficients, shift = coefficients + columns
-            for column in 0..<columns {
-                scale[column] = inverseStandardDeviation[column] * gamma[column]
-                shift[column] = beta[column] - mean[column] * scale[column]
-            }
-            // Plain loops over the columns, which LLVM vectorises (its selects included; SIMD16 lane
-            // selects compile to spills). NaN < 0 is false, so NaN passes as through PyTorch's ReLU.
+            batchNormCoefficients(mean: mean, inverseStandardDeviation: inverseStandardDeviation, gamma: gamma, beta: beta,
+                                  columns: columns, scale: scale, shift: shift)
             Parallelism.splitInHalves(rows) { half, _ in
-                for row in half {
-                    let x = input + row * columns, y = output + row * columns
-                    if rectify {
-                        for column in 0..<columns {
-                            let value = shift[column].addingProduct(x[column], scale[column])
-                            y[column] = value < 0 ? 0 : value
-                        }
-                    } else {
-                        for column in 0..<columns { y[column] = shift[column].addingProduct(x[column], scale[column]) }
-                    }
+                applyChannelAffine(input + half.lowerBound * columns, rows: half.count, columns: columns, scale: scale, shift: shift,
+                                   rectify: rectify, output: output + half.lowerBound * columns)
+            }
+        }
+    }
+
+    /// The batch norm as one affine map per column: scale_j = inverse_j·γ_j, shift_j = β_j − μ_j·scale_j.
+    @inlinable
+    public static func batchNormCoefficients<Scalar: TensorScalar>(
+        mean: UnsafePointer<Scalar>, inverseStandardDeviation: UnsafePointer<Scalar>, gamma: UnsafePointer<Scalar>,
+        beta: UnsafePointer<Scalar>, columns: Int, scale: UnsafeMutablePointer<Scalar>, shift: UnsafeMutablePointer<Scalar>
+    ) {
+        for column in 0..<columns {
+            scale[column] = inverseStandardDeviation[column] * gamma[column]
+            shift[column] = beta[column] - mean[column] * scale[column]
+        }
+    }
+
+    /// y_ij = shift_j + x_ij·scale_j in one FMA, then max(y_ij, 0) when `rectify`; on this thread.
+    /// `batchNormApply` runs it, and a convolution that applies an evaluation batch norm to its own
+    /// output in place (`Conv1D.outputAffine`) runs it or, for Float, `serieslens_channel_affine_f32`
+    /// (LLVM vectorises these loops only out of place), which gives the same bits. `output` may
+    /// alias `input`.
+    @inlinable
+    public static func applyChannelAffine<Scalar: TensorScalar>(
+        _ input: UnsafePointer<Scalar>, rows: Int, columns: Int, scale: UnsafePointer<Scalar>, shift: UnsafePointer<Scalar>,
+        rectify: Bool, output: UnsafeMutablePointer<Scalar>
+    ) {
+        // Plain loops over the columns, which LLVM vectorises (its selects included; SIMD16 lane
+        // selects compile to spills). NaN < 0 is false, so NaN passes as through PyTorch's ReLU.
+        for row in 0..<rows {
+            let x = input + row * columns, y = output + row * columns
+            if rectify {
+                for column in 0..<columns {
+                    let value = shift[column].addingProduct(x[column], scale[column])
+                    y[column] = value < 0 ? 0 : value
                 }
+            } else {
+                for column in 0..<columns { y[column] = shift[column].addingProduct(x[column], scale[column]) }
             }
         }
     }

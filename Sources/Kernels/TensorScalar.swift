@@ -79,6 +79,10 @@ where Self.SIMD16Storage: Sendable {
     static func batchNormApply(
         _ input: UnsafePointer<Self>, rows: Int, columns: Int, mean: UnsafePointer<Self>, inverseStandardDeviation: UnsafePointer<Self>,
         gamma: UnsafePointer<Self>, beta: UnsafePointer<Self>, rectify: Bool, output: UnsafeMutablePointer<Self>)
+    /// y = shift + x·scale per column, then max(y, 0) with `rectify`, on this thread (`Normalization.applyChannelAffine`).
+    static func applyChannelAffine(
+        _ input: UnsafePointer<Self>, rows: Int, columns: Int, scale: UnsafePointer<Self>, shift: UnsafePointer<Self>, rectify: Bool,
+        output: UnsafeMutablePointer<Self>)
     static func batchNormBackward(
         _ input: UnsafePointer<Self>, outputGradient: UnsafePointer<Self>, rows: Int, columns: Int,
         mean: UnsafePointer<Self>, inverseStandardDeviation: UnsafePointer<Self>, gamma: UnsafePointer<Self>,
@@ -364,6 +368,14 @@ extension TensorScalar {
     @inlinable public static func inverseStandardDeviation(_ variance: UnsafePointer<Self>, epsilon: Self, into inverse: UnsafeMutablePointer<Self>, count: Int) {
         KernelProfiler.measure(.normalization, work: count) { Normalization.inverseStandardDeviation(variance, epsilon: epsilon, into: inverse, count: count) }
     }
+    @inlinable public static func applyChannelAffine(
+        _ input: UnsafePointer<Self>, rows: Int, columns: Int, scale: UnsafePointer<Self>, shift: UnsafePointer<Self>, rectify: Bool,
+        output: UnsafeMutablePointer<Self>
+    ) {
+        KernelProfiler.measure(.normalization, work: rows * columns) {
+            Normalization.applyChannelAffine(input, rows: rows, columns: columns, scale: scale, shift: shift, rectify: rectify, output: output)
+        }
+    }
     @inlinable public static func batchNormApply(
         _ input: UnsafePointer<Self>, rows: Int, columns: Int, mean: UnsafePointer<Self>, inverseStandardDeviation: UnsafePointer<Self>,
         gamma: UnsafePointer<Self>, beta: UnsafePointer<Self>, rectify: Bool, output: UnsafeMutablePointer<Self>
@@ -578,6 +590,14 @@ extension Float: TensorScalar {
         KernelProfiler.measure(.lstmCellBackward, work: batch * hiddenSize) {
             serieslens_lstm_cell_backward_f32(gates, previousCell, tanhCell, hiddenGradient, cellGradient, batch, hiddenSize,
                                               gateSums, scalarInput, scalarInputWeightGradient)
+        }
+    }
+    @inlinable public static func applyChannelAffine(
+        _ input: UnsafePointer<Float>, rows: Int, columns: Int, scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, rectify: Bool,
+        output: UnsafeMutablePointer<Float>
+    ) {
+        KernelProfiler.measure(.normalization, work: rows * columns) {
+            serieslens_channel_affine_f32(input, rows, columns, scale, shift, rectify ? 1 : 0, output)
         }
     }
     @inlinable public static func sigmoid(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int) {

@@ -26,6 +26,7 @@ public final class BatchNorm1D<Scalar: TensorScalar>: Layer, InputGradientWritin
     private var batchesTrackedID = StateID(index: -1)
     private let mean = Buffer<Scalar>()                      // (F): statistics the last forward used
     private let inverseStandardDeviation = Buffer<Scalar>()  // (F)
+    private let evaluationCoefficients = Buffer<Scalar>()    // (2F): scale, shift of `evaluationAffine`
     private var usedBatchStatistics = true
     /// Writes max(y, 0) and back-propagates through it: the ReLU that follows, folded in by the model
     /// (`SequentialClassifier.foldsBatchNormReLU`), so its pass and its gradient buffer disappear.
@@ -80,13 +81,33 @@ public final class BatchNorm1D<Scalar: TensorScalar>: Layer, InputGradientWritin
                 runningMean: parameters.value(runningMeanID), runningVariance: parameters.value(runningVarianceID))
             parameters.value(batchesTrackedID).pointee += 1
         } else {
-            mean.pointer.update(from: parameters.value(runningMeanID), count: features)
-            Scalar.inverseStandardDeviation(
-                parameters.value(runningVarianceID), epsilon: Scalar(epsilon), into: inverseStandardDeviation.pointer, count: features)
+            loadRunningStatistics(parameters)
         }
         Scalar.batchNormApply(
             input, rows: rows, columns: features, mean: mean.pointer, inverseStandardDeviation: inverseStandardDeviation.pointer,
             gamma: parameters.value(weightID), beta: parameters.value(biasID), rectify: rectifiesOutput, output: output)
+    }
+
+    private func loadRunningStatistics(_ parameters: ParameterStore<Scalar>) {
+        mean.pointer.update(from: parameters.value(runningMeanID), count: features)
+        Scalar.inverseStandardDeviation(
+            parameters.value(runningVarianceID), epsilon: Scalar(epsilon), into: inverseStandardDeviation.pointer, count: features)
+    }
+
+    /// The evaluation forward as one affine map per channel (with the folded ReLU), for the
+    /// convolution before it to apply to its output while that is still in cache
+    /// (`SequentialClassifier.foldsEvaluationBatchNorm`): computed as `forward` computes it, so the
+    /// result has the same bits. Valid until the next call.
+    public func evaluationAffine(parameters: ParameterStore<Scalar>) -> ChannelAffine<Scalar> {
+        mean.resize(features)
+        inverseStandardDeviation.resize(features)
+        evaluationCoefficients.resize(2 * features)
+        loadRunningStatistics(parameters)
+        let scale = evaluationCoefficients.pointer, shift = scale + features
+        Normalization.batchNormCoefficients(
+            mean: mean.pointer, inverseStandardDeviation: inverseStandardDeviation.pointer, gamma: parameters.value(weightID),
+            beta: parameters.value(biasID), columns: features, scale: scale, shift: shift)
+        return ChannelAffine(scale: UnsafePointer(scale), shift: UnsafePointer(shift), rectify: rectifiesOutput)
     }
 
     public func backward(
@@ -100,5 +121,18 @@ public final class BatchNorm1D<Scalar: TensorScalar>: Layer, InputGradientWritin
             gammaGradient: parameters.gradient(weightID), betaGradient: parameters.gradient(biasID),
             rectifiedOutput: rectifiesOutput ? output : nil, addingInto: inputGradient, accumulate: !writesInputGradient,
             batchStatistics: usedBatchStatistics)
+    }
+}
+
+/// y_j = shift_j + x_j·scale_j per channel j, then max(y, 0) with `rectify`: an evaluation batch
+/// norm (and the ReLU folded into it) applied by the layer that produced x (`Conv1D.outputAffine`).
+public struct ChannelAffine<Scalar: TensorScalar> {
+    public let scale: UnsafePointer<Scalar>
+    public let shift: UnsafePointer<Scalar>
+    public let rectify: Bool
+
+    /// Rows × channels of x in place, on this thread (`Normalization.applyChannelAffine`).
+    func apply(to rows: UnsafeMutablePointer<Scalar>, count: Int, channels: Int) {
+        Scalar.applyChannelAffine(rows, rows: count, columns: channels, scale: scale, shift: shift, rectify: rectify, output: rows)
     }
 }

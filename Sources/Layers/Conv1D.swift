@@ -84,6 +84,10 @@ public final class Conv1D<Scalar: TensorScalar>: Layer, InputGradientWriting, @u
     private let windowGradients = Buffer<Scalar>()   // 2 × (K·C, O) (Winograd: 2 × ∂U (n, C, O)), then 2 × O bias sums
     private let zeros = Buffer<Scalar>()             // (max(C, O)): the "bias" of a written product
     public var writesInputGradient = false
+    /// Set by the model around an evaluation forward whose next layer is a batch norm
+    /// (`SequentialClassifier.foldsEvaluationBatchNorm`): each block of output rows gets that batch
+    /// norm (and its ReLU) right after it is computed, in cache, instead of in a pass of its own.
+    public var outputAffine: ChannelAffine<Scalar>?
     public let algorithm: ConvolutionAlgorithm
     private let winograd: WinogradPlan?
     private let transformedFilter = Buffer<Scalar>() // U (n, C, O)
@@ -157,7 +161,7 @@ public final class Conv1D<Scalar: TensorScalar>: Layer, InputGradientWriting, @u
         Scalar.windowWeights(parameters.value(weightID), outputChannels: outputs, channels: channels, kernel: kernel,
                              flipped: false, into: forwardWeight.pointer)
         let padded = paddedInput.pointer, weight = forwardWeight.pointer, bias = parameters.value(biasID)
-        let before = leftPadding, after = rightPadding
+        let before = leftPadding, after = rightPadding, affine = outputAffine
         Parallelism.splitInHalves(batch) { series, _ in
             // Each thread pads its own series: in parallel, and still in its cache for the product.
             Scalar.padSeries(input + series.lowerBound * time * channels, batch: series.count, time: time, channels: channels,
@@ -166,6 +170,7 @@ public final class Conv1D<Scalar: TensorScalar>: Layer, InputGradientWriting, @u
                 Scalar.smallMultiplyAddingBias(
                     m: time, n: outputs, k: kernel * channels, a: padded + b * paddedTime * channels, lda: channels,
                     b: weight, ldb: outputs, bias: bias, c: output + b * time * outputs, ldc: outputs)
+                affine?.apply(to: output + b * time * outputs, count: time, channels: outputs)
             }
         }
     }
@@ -286,23 +291,24 @@ public final class Conv1D<Scalar: TensorScalar>: Layer, InputGradientWriting, @u
         reserveScratch(plan)
         Scalar.winogradFilter(parameters.value(weightID), outputChannels: outputs, channels: channels, kernel: kernel, flipped: false,
                               points: plan.transform.points, filterTransform: plan.filter.pointer, into: transformedFilter.pointer)
-        let filter = transformedFilter.pointer, bias = parameters.value(biasID), before = leftPadding
+        let filter = transformedFilter.pointer, bias = parameters.value(biasID), before = leftPadding, affine = outputAffine
         Parallelism.splitInHalves(batch) { series, part in
             let scratch = scratch(plan, part: part)
             for b in series {
                 winogradCorrelate(plan, input + b * time * channels, time: time, before: before, channels: channels, outputs: outputs,
-                                  filter: filter, bias: bias, accumulate: false, scratch: scratch, into: output + b * time * outputs)
+                                  filter: filter, bias: bias, accumulate: false, affine: affine, scratch: scratch,
+                                  into: output + b * time * outputs)
             }
         }
     }
 
     /// One series: y (T × outputs) = [bias +] the correlation of x (T × channels, read as padded by
     /// `before` zeros) with the transformed filter (n × channels × outputs); added to y with
-    /// `accumulate`.
+    /// `accumulate`; then `affine` applied to each block of rows as it is written.
     private func winogradCorrelate(
         _ plan: WinogradPlan, _ series: UnsafePointer<Scalar>, time: Int, before: Int, channels: Int, outputs: Int,
-        filter: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>?, accumulate: Bool, scratch: WinogradScratch,
-        into output: UnsafeMutablePointer<Scalar>
+        filter: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>?, accumulate: Bool, affine: ChannelAffine<Scalar>? = nil,
+        scratch: WinogradScratch, into output: UnsafeMutablePointer<Scalar>
     ) {
         let m = plan.transform.outputs, n = plan.transform.points, zeros = zeros.pointer
         var firstTile = 0
@@ -317,9 +323,11 @@ public final class Conv1D<Scalar: TensorScalar>: Layer, InputGradientWriting, @u
                     m: count, n: outputs, k: channels, a: scratch.transformed + i * count * channels, lda: channels,
                     b: filter + i * channels * outputs, ldb: outputs, bias: zeros, c: scratch.products + i * count * outputs, ldc: outputs)
             }
-            Scalar.winogradOutput(scratch.products, rows: min(count * m, time - firstTile * m), channels: outputs, outputs: m, points: n,
+            let rows = min(count * m, time - firstTile * m)
+            Scalar.winogradOutput(scratch.products, rows: rows, channels: outputs, outputs: m, points: n,
                                   coefficients: plan.output.pointer, bias: bias, accumulate: accumulate,
                                   into: output + firstTile * m * outputs)
+            affine?.apply(to: output + firstTile * m * outputs, count: rows, channels: outputs)
             firstTile += count
         }
     }

@@ -176,11 +176,44 @@ public final class SequentialClassifier<Scalar: TensorScalar>: @unchecked Sendab
         if shapes.first?.time != time || shapes.isEmpty { shapes = try self.shapes(time: time) }
         lastInput = input
         lastBatch = batch
+        return runLayers(input, batch: batch, training: training, foldingBatchNorm: !training && foldsEvaluationBatchNorm)
+    }
+
+    /// In evaluation, each batch norm right after a convolution (with the ReLU folded into it) runs
+    /// inside the convolution, on each block of output rows while it is in cache
+    /// (`Conv1D.outputAffine`), instead of as a pass over the whole batch's activations from memory:
+    /// the same operations, so the same bits. A backward pass needs the convolution's own output, so
+    /// it first runs the evaluation forward again without the fold. Off only to compare the paths.
+    public var foldsEvaluationBatchNorm = true
+
+    /// Whether the last forward folded a batch norm into a convolution (`foldsEvaluationBatchNorm`).
+    private var lastForwardFoldedBatchNorm = false
+
+    /// A folded batch norm writes into the convolution's buffer, so a layer must follow it to read
+    /// that (the logits are the last layer's buffer).
+    private func hasLayerAfterNormalization(at index: Int) -> Bool {
+        var next = index + 1
+        while next < layers.count && foldedIntoPrevious[next] { next += 1 }
+        return next < layers.count
+    }
+
+    @discardableResult
+    private func runLayers(_ input: UnsafePointer<Scalar>, batch: Int, training: Bool, foldingBatchNorm: Bool) -> UnsafePointer<Scalar> {
         var current = input
-        for (index, layer) in layers.enumerated() where !foldedIntoPrevious[index] && !foldedIntoNext[index] {
+        var normalizationDone = -1
+        lastForwardFoldedBatchNorm = false
+        for (index, layer) in layers.enumerated() where !foldedIntoPrevious[index] && !foldedIntoNext[index] && index != normalizationDone {
             activations[index].resize(batch * shapes[index + 1].elementCount)
             let start = layerTimings == nil ? 0 : DispatchTime.now().uptimeNanoseconds
+            let convolution = foldingBatchNorm ? layer as? Conv1D<Scalar> : nil
+            if let convolution, index + 1 < layers.count, let normalization = layers[index + 1] as? BatchNorm1D<Scalar>,
+               hasLayerAfterNormalization(at: index + 1) {
+                convolution.outputAffine = normalization.evaluationAffine(parameters: parameters)
+                normalizationDone = index + 1
+                lastForwardFoldedBatchNorm = true
+            }
             layer.forward(current, shape: shapes[runStart(index)], batch: batch, output: activations[index].pointer, parameters: parameters, training: training)
+            convolution?.outputAffine = nil
             layerTimings?.addForward(index, since: start)
             current = UnsafePointer(activations[index].pointer)
         }
@@ -215,6 +248,7 @@ public final class SequentialClassifier<Scalar: TensorScalar>: @unchecked Sendab
     public func backward(logitGradient: UnsafePointer<Scalar>, inputGradient wantsInputGradient: Bool = false) -> UnsafePointer<Scalar>? {
         guard let input = lastInput else { preconditionFailure("backward before forward") }
         let batch = lastBatch
+        if lastForwardFoldedBatchNorm { runLayers(input, batch: batch, training: false, foldingBatchNorm: false) }
         var upstream = logitGradient
         // A folded layer is skipped: `upstream`, the gradient of its output, is its predecessor's.
         for index in stride(from: layers.count - 1, through: 0, by: -1) where !foldedIntoPrevious[index] && !foldedIntoNext[index] {

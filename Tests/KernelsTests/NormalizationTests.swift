@@ -68,6 +68,39 @@ import Testing
 
     /// Layer normalisation over enough rows to split: the same bits on one thread and two, and a
     /// written input gradient equal to one added to zeros.
+    /// The C channel affine (Float) gives the bits of the Swift loops and of the definition,
+    /// shift + x·scale in one FMA then `y < 0 ? 0 : y`: in place and not, over column counts around
+    /// the 8- and 16-lane widths, with NaN (kept) and −0 (kept, not made +0) among the values.
+    @Test func channelAffineKernelGivesTheBitsOfItsDefinition() {
+        var random = SeededRandom(seed: 17)
+        for rows in [0, 1, 3] {
+            for columns in [0, 1, 7, 8, 9, 15, 16, 17, 31, 33, 64, 65] {
+                let count = rows * columns
+                var x = (0..<count).map { _ in Float(random.uniform(-2, 2)) }
+                if count > 2 { x[0] = .nan; x[1] = -0.0; x[count - 1] = 0 }
+                let scale = (0..<columns).map { $0 % 5 == 0 ? 1 : Float(random.uniform(-2, 2)) }
+                let shift = (0..<columns).map { $0 % 5 == 0 ? -0.0 : Float(random.uniform(-1, 1)) }
+                for rectify in [false, true] {
+                    let expected = (0..<count).map { index -> Float in
+                        let value = shift[index % columns].addingProduct(x[index], scale[index % columns])
+                        return rectify && value < 0 ? 0 : value
+                    }
+                    var kernel = [Float](repeating: 7, count: count), swift = kernel, inPlace = x
+                    Float.applyChannelAffine(x, rows: rows, columns: columns, scale: scale, shift: shift, rectify: rectify, output: &kernel)
+                    Normalization.applyChannelAffine(x, rows: rows, columns: columns, scale: scale, shift: shift, rectify: rectify, output: &swift)
+                    inPlace.withUnsafeMutableBufferPointer { buffer in
+                        Float.applyChannelAffine(buffer.baseAddress!, rows: rows, columns: columns, scale: scale, shift: shift,
+                                                 rectify: rectify, output: buffer.baseAddress!)
+                    }
+                    let what = "\(rows) × \(columns), rectify \(rectify)"
+                    #expect(kernel.map(\.bitPattern) == expected.map(\.bitPattern), "C kernel, \(what)")
+                    #expect(swift.map(\.bitPattern) == expected.map(\.bitPattern), "Swift loops, \(what)")
+                    #expect(inPlace.map(\.bitPattern) == expected.map(\.bitPattern), "in place, \(what)")
+                }
+            }
+        }
+    }
+
     @Test func layerNormIsTheSameOnTwoThreadsAndWhenWritten() {
         var random = SeededRandom(seed: 14)
         let rows = 301, columns = 24

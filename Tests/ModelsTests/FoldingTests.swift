@@ -14,12 +14,15 @@ import Testing
         var logits: [Float], importance: [Float], gradients: [Float], inputGradient: [Float], state: [Float]
     }
 
-    static func pass(_ name: String, folded: Bool, writes: Bool, training: Bool, threads: Int) throws -> Pass {
+    static func pass(
+        _ name: String, folded: Bool, writes: Bool, training: Bool, threads: Int, evaluationFold: Bool = true
+    ) throws -> Pass {
         let batch = 5, time = 37, channels = 2
         let model: SequentialClassifier<Float> = try ModelCatalog.make(name, inputChannels: channels, classCount: 2, length: time, pluginDirectories: [])
         model.initialize(seed: 3)
         model.foldsBatchNormReLU = folded
         model.writesInputGradients = writes
+        model.foldsEvaluationBatchNorm = evaluationFold
         model.threads = threads
         defer { model.threads = 1 }
         var random = SeededRandom(seed: 5)
@@ -43,13 +46,16 @@ import Testing
     }
 
     /// The cnn (folding, convolutions and batch norms writing), the seed model (attention writing),
-    /// posenc-attention (the encoder writing) and ffn (dense layers writing).
+    /// posenc-attention (the encoder writing) and ffn (dense layers writing). The reference also runs
+    /// its evaluation batch norms as passes of their own (`foldsEvaluationBatchNorm` off); the cnn's
+    /// first convolution is direct and the others Winograd, so both apply a folded batch norm, and
+    /// an evaluation forward's backward runs after the fold.
     @Test(arguments: ["cnn", "bilstm-attention", "posenc-attention", "ffn"], [(true, 1), (false, 1), (true, 2), (false, 2)])
     func foldedAndWrittenGiveTheSameBits(model: String, mode: (training: Bool, threads: Int)) throws {
         let (training, threads) = mode
-        let separate = try Self.pass(model, folded: false, writes: false, training: training, threads: threads)
+        let separate = try Self.pass(model, folded: false, writes: false, training: training, threads: threads, evaluationFold: false)
         #expect(separate.gradients.contains { $0 != 0 } && !separate.inputGradient.contains { $0.isNaN }, "a clean reference")
-        for (folded, writes) in [(true, false), (false, true), (true, true)] {
+        for (folded, writes) in [(false, false), (true, false), (false, true), (true, true)] {
             let fast = try Self.pass(model, folded: folded, writes: writes, training: training, threads: threads)
             let what = "\(model) folded \(folded), written \(writes), training \(training), threads \(threads)"
             #expect(fast.logits == separate.logits, "logits, \(what)")
@@ -176,6 +182,26 @@ import Testing
         #expect(narrow.foldedInto(0) == 2 && narrow.foldedInto(1) == 2 && narrow.foldedInto(2) == nil)
         narrow.foldsEmbeddingIntoEncoder = false
         #expect(narrow.foldedInto(0) == nil)
+    }
+
+    /// With `foldsEvaluationBatchNorm` an evaluation forward runs the cnn's batch norms inside the
+    /// convolutions before them, so they take no time of their own; training forwards, and
+    /// evaluation with the fold off, run them as layers.
+    @Test func evaluationRunsTheBatchNormsInsideTheConvolutions() throws {
+        let batch = 4, time = 41
+        let model: SequentialClassifier<Float> = try ModelCatalog.make("cnn", inputChannels: 1, classCount: 2, length: time, pluginDirectories: [])
+        model.initialize(seed: 1)
+        let batchNorms = model.layers.indices.filter { model.layers[$0] is BatchNorm1D<Float> }
+        let input = (0..<(batch * time)).map { Float(sin(Double($0) * 0.3)) }
+        for (fold, training) in [(true, false), (false, false), (true, true)] {
+            model.foldsEvaluationBatchNorm = fold
+            let timings = LayerTimings(layers: model.layers.count)
+            model.layerTimings = timings
+            _ = try input.withUnsafeBufferPointer { try model.forward($0.baseAddress!, batch: batch, time: time, training: training) }
+            model.layerTimings = nil
+            let ranAsLayers = batchNorms.map { timings.forwardNanoseconds[$0] > 0 }
+            #expect(ranAsLayers == Array(repeating: !fold || training, count: 3), "fold \(fold), training \(training)")
+        }
     }
 
     @Test func foldingFindsEveryBatchNormReLUPair() throws {

@@ -86,6 +86,12 @@ void serieslens_softmax_rows_f32(float *matrix, long rows, long columns);
 void serieslens_sigmoid_f32(const float *input, float *output, long count);
 void serieslens_tanh_f32(const float *input, float *output, long count);
 
+/// y_ij = shift_j + x_ij·scale_j (one FMA), then max(y_ij, 0) with `rectify` (NaN passes through),
+/// over rows × columns row-major: an evaluation batch norm and its ReLU, as the Swift
+/// `Normalization.applyChannelAffine`, so either gives the same bits. `output` may be `input`.
+void serieslens_channel_affine_f32(const float *input, long rows, long columns, const float *scale, const float *shift,
+                                   int rectify, float *output);
+
 /// Self-attention of one (sample, head) with head size d (a multiple of 8, at most 32; the functions
 /// return 0 and do nothing otherwise), fused by blocks of query rows so that the (Tq, Tk) matrices
 /// stay in cache. Q (Tq, d), K and V (Tk, d) and the context (Tq, d) are row-major with the given row
