@@ -592,6 +592,17 @@ extension Float: TensorScalar {
                                               gateSums, scalarInput, scalarInputWeightGradient)
         }
     }
+    @inlinable public static func rowDots(
+        _ rows: UnsafePointer<Float>, count: Int, width: Int, rowStride: Int, vectors: UnsafePointer<Float>, vectorCount: Int,
+        vectorStride: Int, bias: Float, into scores: UnsafeMutablePointer<Float>, scoreStride: Int
+    ) {
+        KernelProfiler.measure(.rowProducts, work: count * width * vectorCount) {
+            if serieslens_row_dots_f32(rows, count, width, rowStride, vectors, vectorCount, vectorStride, bias, scores, scoreStride) == 0 {
+                RowProducts.rowDots(rows, count: count, width: width, rowStride: rowStride, vectors: vectors, vectorCount: vectorCount,
+                                    vectorStride: vectorStride, bias: bias, into: scores, scoreStride: scoreStride)
+            }
+        }
+    }
     @inlinable public static func applyChannelAffine(
         _ input: UnsafePointer<Float>, rows: Int, columns: Int, scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, rectify: Bool,
         output: UnsafeMutablePointer<Float>

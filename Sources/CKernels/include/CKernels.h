@@ -86,6 +86,13 @@ void serieslens_softmax_rows_f32(float *matrix, long rows, long columns);
 void serieslens_sigmoid_f32(const float *input, float *output, long count);
 void serieslens_tanh_f32(const float *input, float *output, long count);
 
+/// scores[v·score_stride + t] = bias + ⟨rows[t], vector v⟩ for t < count and v < vector_count (row t
+/// at rows + t·row_stride, vector v at vectors + v·vector_stride), each sum taken as the Swift
+/// `RowProducts.rowDots(_:vectors:)` takes it, so either gives the same bits. Sixteen-lane builds
+/// only, with width and vector_count multiples of 16 and 4 (returns 0 and does nothing otherwise).
+int serieslens_row_dots_f32(const float *rows, long count, long width, long row_stride, const float *vectors,
+                            long vector_count, long vector_stride, float bias, float *scores, long score_stride);
+
 /// y_ij = shift_j + x_ij·scale_j (one FMA), then max(y_ij, 0) with `rectify` (NaN passes through),
 /// over rows × columns row-major: an evaluation batch norm and its ReLU, as the Swift
 /// `Normalization.applyChannelAffine`, so either gives the same bits. `output` may be `input`.
