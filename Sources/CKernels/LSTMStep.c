@@ -8,6 +8,9 @@
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
+// Row strides of h_{t−1} and h_t (the other forward operands are packed).
+struct RowStrides { long previous_hidden, hidden; };
+
 // Rows of a tile at most (TILE_ROWS in LSTMStepTiles.h): ROWS × 4 gates accumulators of LANES units.
 enum { MAX_TILE_ROWS = 3 };
 _Static_assert(4 * MAX_TILE_ROWS <= LOCKSTEP_MAX, "a tile's gates must fit one lockstep");
@@ -18,14 +21,14 @@ _Static_assert(4 * MAX_TILE_ROWS <= LOCKSTEP_MAX, "a tile's gates must fit one l
 // Without it the lockstep cell was no faster than one transcendental at a time (C benchmark with
 // cold outputs: 6.33–6.39 against 5.73–5.77 µs per step with it, 6.33 for the previous kernel).
 static void prefetchOutputRows(long first, long count, long batch, long j0, float *gates, float *cell, float *tanh_cell,
-                               float *hidden, long h) {
+                               float *hidden, long h, long hidden_stride) {
     for (long r = first; r < first + count && r < batch; r++) {
         if (gates) {
             for (long g = 0; g < 4; g++) __builtin_prefetch(gates + r * 4 * h + g * h + j0, 1, 3);
         }
         __builtin_prefetch(cell + r * h + j0, 1, 3);
         if (tanh_cell) __builtin_prefetch(tanh_cell + r * h + j0, 1, 3);
-        __builtin_prefetch(hidden + r * h + j0, 1, 3);
+        __builtin_prefetch(hidden + r * hidden_stride + j0, 1, 3);
     }
 }
 
@@ -65,18 +68,20 @@ static void prefetchRows(long first, long count, long batch, const float *gates,
 int serieslens_lstm_step_forward_f32(const float *input, long channels, const float *input_weight_t,
                                      const float *previous_hidden, const float *hidden_weight_t, const float *bias,
                                      const float *previous_cell, float *gates, float *cell, float *tanh_cell,
-                                     float *hidden, long batch, long hidden_size) {
+                                     float *hidden, long batch, long hidden_size, long previous_hidden_stride,
+                                     long hidden_stride) {
+    const struct RowStrides strides = {previous_hidden_stride, hidden_stride};
     long h = hidden_size;
     if (h <= 0 || h % 8 != 0) return 0;
 #if defined(SERIESLENS_SIXTEEN_LANES)
     if (h % 16 == 0) {
         stepForward16(input, channels, input_weight_t, previous_hidden, hidden_weight_t, bias, previous_cell, gates, cell,
-                      tanh_cell, hidden, batch, h);
+                      tanh_cell, hidden, batch, h, strides);
         return 1;
     }
 #endif
     stepForward8(input, channels, input_weight_t, previous_hidden, hidden_weight_t, bias, previous_cell, gates, cell,
-                 tanh_cell, hidden, batch, h);
+                 tanh_cell, hidden, batch, h, strides);
     return 1;
 }
 

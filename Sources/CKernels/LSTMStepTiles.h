@@ -10,11 +10,11 @@
 
 // acc[r][g] += Σ_k a[r·depth + k] · bt[k·4h + g·h + j0 + ·] for k < depth, in k order: one operand of
 // the gate sum (x_t·W_ihᵀ with depth C, or h_{t−1}·W_hhᵀ with depth H).
-ALWAYS_INLINE void LANE_NAME(addGateProducts)(const long ROWS, const float *a, long depth, const float *bt, long h, long j0,
-                                   V acc[MAX_TILE_ROWS][4]) {
+ALWAYS_INLINE void LANE_NAME(addGateProducts)(const long ROWS, const float *a, long lda, long depth, const float *bt, long h,
+                                              long j0, V acc[MAX_TILE_ROWS][4]) {
     for (long k = 0; k < depth; k++) {
         V x[MAX_TILE_ROWS];
-        for (long r = 0; r < ROWS; r++) x[r] = VSPLAT(a[r * depth + k]);
+        for (long r = 0; r < ROWS; r++) x[r] = VSPLAT(a[r * lda + k]);
         for (long g = 0; g < 4; g++) {
             V w = VLOAD(bt + k * 4 * h + g * h + j0);
             for (long r = 0; r < ROWS; r++) acc[r][g] = VFMA(x[r], w, acc[r][g]);
@@ -28,15 +28,16 @@ ALWAYS_INLINE void LANE_NAME(addGateProducts)(const long ROWS, const float *a, l
 ALWAYS_INLINE void LANE_NAME(stepTile)(const long ROWS, long row, long j0, const float *input, long channels,
                             const float *input_weight_t, const float *previous_hidden, const float *hidden_weight_t,
                             const float *bias, const float *previous_cell, float *gates, float *cell,
-                            float *tanh_cell, float *hidden, long h) {
+                            float *tanh_cell, float *hidden, long h, struct RowStrides strides) {
     const long width = 4 * h;
     V acc[MAX_TILE_ROWS][4];
     for (long g = 0; g < 4; g++) {
         V b = VLOAD(bias + g * h + j0);
         for (long r = 0; r < ROWS; r++) acc[r][g] = b;
     }
-    LANE_NAME(addGateProducts)(ROWS, input + row * channels, channels, input_weight_t, h, j0, acc);
-    LANE_NAME(addGateProducts)(ROWS, previous_hidden + row * h, h, hidden_weight_t, h, j0, acc);
+    LANE_NAME(addGateProducts)(ROWS, input + row * channels, channels, channels, input_weight_t, h, j0, acc);
+    LANE_NAME(addGateProducts)(ROWS, previous_hidden + row * strides.previous_hidden, strides.previous_hidden, h,
+                               hidden_weight_t, h, j0, acc);
     // σ(i), σ(f), tanh(g), σ(o) of every row in lockstep: e^{−x} for the sigmoids, e^{2x} for tanh.
     V exponents[LOCKSTEP_MAX], expm1[LOCKSTEP_MAX], scale[LOCKSTEP_MAX];
     for (long r = 0; r < ROWS; r++) {
@@ -64,7 +65,7 @@ ALWAYS_INLINE void LANE_NAME(stepTile)(const long ROWS, long row, long j0, const
         V squashed = tanhFromParts(expm1[r], scale[r]);
         VSTORE(cell + at, cells[r]);
         if (tanh_cell) VSTORE(tanh_cell + at, squashed);
-        VSTORE(hidden + at, gate[r][3] * squashed);
+        VSTORE(hidden + (row + r) * strides.hidden + j0, gate[r][3] * squashed);
     }
 }
 
@@ -72,17 +73,19 @@ ALWAYS_INLINE void LANE_NAME(stepTile)(const long ROWS, long row, long j0, const
 static void LANE_NAME(stepForward)(const float *input, long channels, const float *input_weight_t,
                                    const float *previous_hidden, const float *hidden_weight_t, const float *bias,
                                    const float *previous_cell, float *gates, float *cell, float *tanh_cell,
-                                   float *hidden, long batch, long h) {
+                                   float *hidden, long batch, long h, struct RowStrides strides) {
     for (long j0 = 0; j0 < h; j0 += LANES) {
         long row = 0;
         for (; row + TILE_ROWS <= batch; row += TILE_ROWS) {
             // Eight-lane blocks j0 and j0 + 8 share the lines of a 16-unit block.
-            if (j0 % 16 == 0) prefetchOutputRows(row + 2 * TILE_ROWS, TILE_ROWS, batch, j0, gates, cell, tanh_cell, hidden, h);
+            if (j0 % 16 == 0) {
+                prefetchOutputRows(row + 2 * TILE_ROWS, TILE_ROWS, batch, j0, gates, cell, tanh_cell, hidden, h, strides.hidden);
+            }
             LANE_NAME(stepTile)(TILE_ROWS, row, j0, input, channels, input_weight_t, previous_hidden, hidden_weight_t,
-                                bias, previous_cell, gates, cell, tanh_cell, hidden, h);
+                                bias, previous_cell, gates, cell, tanh_cell, hidden, h, strides);
         }
 #define STEP_TILE(R) LANE_NAME(stepTile)(R, row, j0, input, channels, input_weight_t, previous_hidden, hidden_weight_t, \
-                                         bias, previous_cell, gates, cell, tanh_cell, hidden, h)
+                                         bias, previous_cell, gates, cell, tanh_cell, hidden, h, strides)
         switch (batch - row) {
         case 2: STEP_TILE(2); break;
         case 1: STEP_TILE(1); break;

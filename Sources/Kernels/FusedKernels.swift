@@ -91,7 +91,8 @@ public struct LowRankAttentionSums<Scalar: TensorScalar> {
 /// The operands of one LSTM step (`serieslens_lstm_step_forward_f32`): x_t (B, C), W_ihᵀ (C, 4H),
 /// h_{t−1} (B, H), W_hhᵀ (H, 4H), b_ih + b_hh (4H), c_{t−1} (B, H), and where the step writes its
 /// activated gates (B, 4H), c_t, tanh(c_t) and h_t (B, H); without `gates` and `tanhCell` (nil in
-/// evaluation) those two are not stored.
+/// evaluation) those two are not stored. The rows of h_{t−1} and h_t are `previousHiddenStride` and
+/// `hiddenStride` apart (nil: packed, H), the other operands' rows packed.
 public struct LSTMStepOperands<Scalar: TensorScalar> {
     public var input: UnsafePointer<Scalar>, channels: Int
     public var inputWeightTransposed: UnsafePointer<Scalar>
@@ -99,15 +100,18 @@ public struct LSTMStepOperands<Scalar: TensorScalar> {
     public var bias: UnsafePointer<Scalar>, previousCell: UnsafePointer<Scalar>
     public var gates: UnsafeMutablePointer<Scalar>?, cell: UnsafeMutablePointer<Scalar>
     public var tanhCell: UnsafeMutablePointer<Scalar>?, hidden: UnsafeMutablePointer<Scalar>
+    public var previousHiddenStride: Int?, hiddenStride: Int?
 
     @inlinable public init(input: UnsafePointer<Scalar>, channels: Int, inputWeightTransposed: UnsafePointer<Scalar>,
                 previousHidden: UnsafePointer<Scalar>, hiddenWeightTransposed: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>,
                 previousCell: UnsafePointer<Scalar>, gates: UnsafeMutablePointer<Scalar>?, cell: UnsafeMutablePointer<Scalar>,
-                tanhCell: UnsafeMutablePointer<Scalar>?, hidden: UnsafeMutablePointer<Scalar>) {
+                tanhCell: UnsafeMutablePointer<Scalar>?, hidden: UnsafeMutablePointer<Scalar>,
+                previousHiddenStride: Int? = nil, hiddenStride: Int? = nil) {
         self.input = input; self.channels = channels; self.inputWeightTransposed = inputWeightTransposed
         self.previousHidden = previousHidden; self.hiddenWeightTransposed = hiddenWeightTransposed
         self.bias = bias; self.previousCell = previousCell
         self.gates = gates; self.cell = cell; self.tanhCell = tanhCell; self.hidden = hidden
+        self.previousHiddenStride = previousHiddenStride; self.hiddenStride = hiddenStride
     }
 }
 
@@ -230,7 +234,8 @@ extension Float {
         return KernelProfiler.measure(.lstmStepForward, work: 2 * batch * 4 * hiddenSize * (step.channels + hiddenSize)) {
             serieslens_lstm_step_forward_f32(
                 step.input, step.channels, step.inputWeightTransposed, step.previousHidden, step.hiddenWeightTransposed, step.bias,
-                step.previousCell, step.gates, step.cell, step.tanhCell, step.hidden, batch, hiddenSize) != 0
+                step.previousCell, step.gates, step.cell, step.tanhCell, step.hidden, batch, hiddenSize,
+                step.previousHiddenStride ?? hiddenSize, step.hiddenStride ?? hiddenSize) != 0
         }
     }
 

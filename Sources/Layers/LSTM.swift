@@ -138,8 +138,9 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
             let work = workspaces[direction]
             let slab = batch * hidden
             let keptSteps = keepState ? time : 1
-            // Evaluation (states not kept, an output wanted) needs only the last h and c between steps:
-            // two slabs each, used in turn and kept in L1, each step's h copied out while it is hot.
+            // Evaluation (states not kept, an output wanted) needs only the last c between steps: two
+            // slabs, used in turn and kept in L1 (h goes to the output, or to two slabs and is copied
+            // out when the fused step does not run).
             // Writing every step's h and c to (T+2, B, H) slabs and copying h out afterwards made
             // inference batches 3–5 % slower (in-process A/B, two threads); so did storing the
             // activated gates and tanh c, which only a backward pass reads (the fused step skips them).
@@ -167,27 +168,43 @@ public final class LSTM<Scalar: TensorScalar>: Layer, @unchecked Sendable {
             let biasSum = work.biasSum.pointer
             copyScalars(from: parameters.value(ids.inputBias), to: biasSum, count: 4 * hidden)
             Scalar.addScaled(parameters.value(ids.hiddenBias), scale: 1, into: biasSum, count: 4 * hidden)
+            // In evaluation the fused step writes h_t straight into its columns of the (B, T, D·H) output
+            // and reads h_{t−1} back from there (the zero state from the slab). Writing h_t to a slab
+            // and copying its rows out after each step took 1.12–1.19× as long per inference batch
+            // (in-process A/B, bilstm-attention and bilstm-multihead, two threads).
+            var fusedSteps = usesFusedStep
             for step in 0..<time {
                 let t = direction == 0 ? step : time - 1 - step
                 let previous = alternates ? step % 2 : (direction == 0 ? t : t + 2)
                 let current = alternates ? (step + 1) % 2 : t + 1
                 let kept = keepState ? t : 0
+                let stepGates = gates + kept * batch * 4 * hidden
+                if fusedSteps {
+                    var operands = LSTMStepOperands(
+                        input: x + t * batch * channels, channels: channels, inputWeightTransposed: inputWeightT,
+                        previousHidden: work.hidden.pointer + previous * slab, hiddenWeightTransposed: hiddenWeightT, bias: biasSum,
+                        previousCell: work.cell.pointer + previous * slab, gates: keepState ? stepGates : nil,
+                        cell: work.cell.pointer + current * slab, tanhCell: keepState ? work.tanhCell.pointer + kept * slab : nil,
+                        hidden: work.hidden.pointer + current * slab)
+                    if alternates, let output {
+                        let columns = output + direction * hidden, rowStride = time * outputWidth
+                        if step > 0 {
+                            operands.previousHidden = UnsafePointer(columns + (direction == 0 ? t - 1 : t + 1) * outputWidth)
+                            operands.previousHiddenStride = rowStride
+                        }
+                        operands.hidden = columns + t * outputWidth
+                        operands.hiddenStride = rowStride
+                    }
+                    if Scalar.fusedLSTMStepForward(operands, batch: batch, hiddenSize: hidden) { continue }
+                    // The kernel declines a shape on the first step or never: the separate kernels
+                    // then run every step on the slabs.
+                    fusedSteps = false
+                }
                 defer {
                     if alternates, let output {
                         Scalar.copyRows(from: work.hidden.pointer + current * slab, sourceRowStride: hidden, rows: batch, width: hidden,
                                         into: output + t * outputWidth + direction * hidden, targetRowStride: time * outputWidth)
                     }
-                }
-                let stepGates = gates + kept * batch * 4 * hidden
-                if usesFusedStep, Scalar.fusedLSTMStepForward(
-                    LSTMStepOperands(
-                        input: x + t * batch * channels, channels: channels, inputWeightTransposed: inputWeightT,
-                        previousHidden: work.hidden.pointer + previous * slab, hiddenWeightTransposed: hiddenWeightT, bias: biasSum,
-                        previousCell: work.cell.pointer + previous * slab, gates: keepState ? stepGates : nil,
-                        cell: work.cell.pointer + current * slab, tanhCell: keepState ? work.tanhCell.pointer + kept * slab : nil,
-                        hidden: work.hidden.pointer + current * slab),
-                    batch: batch, hiddenSize: hidden) {
-                    continue
                 }
                 Scalar.smallMultiplyPairAddingBias(
                     m: batch, n: 4 * hidden,

@@ -64,6 +64,34 @@ import Testing
                 #expect(evaluated)
                 #expect(evaluationCell.map(\.bitPattern) == expectedCell.map(\.bitPattern), "\(what): c without gates")
                 #expect(evaluationHidden.map(\.bitPattern) == expectedHidden.map(\.bitPattern), "\(what): h without gates")
+
+                // h_{t−1} read and h_t written with row strides (evaluation's columns of the layer's
+                // output): the same h, and nothing written between the rows.
+                let readStride = hidden + 5, writeStride = hidden + 3
+                var stridedPrevious = [Float](repeating: .nan, count: batch * readStride)
+                for row in 0..<batch {
+                    for unit in 0..<hidden { stridedPrevious[row * readStride + unit] = previousHidden[row * hidden + unit] }
+                }
+                var stridedCell = [Float](repeating: .nan, count: batch * hidden)
+                var stridedHidden = [Float](repeating: -7, count: batch * writeStride)
+                let strided = stridedCell.withUnsafeMutableBufferPointer { c in stridedHidden.withUnsafeMutableBufferPointer { hh in
+                    Float.fusedLSTMStepForward(
+                        LSTMStepOperands(input: input.withUnsafeBufferPointer { $0.baseAddress! }, channels: channels,
+                                         inputWeightTransposed: inputWeightT.withUnsafeBufferPointer { $0.baseAddress! },
+                                         previousHidden: stridedPrevious.withUnsafeBufferPointer { $0.baseAddress! },
+                                         hiddenWeightTransposed: hiddenWeightT.withUnsafeBufferPointer { $0.baseAddress! },
+                                         bias: bias.withUnsafeBufferPointer { $0.baseAddress! },
+                                         previousCell: previousCell.withUnsafeBufferPointer { $0.baseAddress! },
+                                         gates: nil, cell: c.baseAddress!, tanhCell: nil, hidden: hh.baseAddress!,
+                                         previousHiddenStride: readStride, hiddenStride: writeStride),
+                        batch: batch, hiddenSize: hidden)
+                } }
+                #expect(strided)
+                let rowsOfStrided = (0..<batch).flatMap { row in stridedHidden[(row * writeStride)..<(row * writeStride + hidden)] }
+                let gaps = (0..<batch).flatMap { row in stridedHidden[(row * writeStride + hidden)..<((row + 1) * writeStride)] }
+                #expect(rowsOfStrided.map(\.bitPattern) == expectedHidden.map(\.bitPattern), "\(what): h with row strides")
+                #expect(stridedCell.map(\.bitPattern) == expectedCell.map(\.bitPattern), "\(what): c with strided h")
+                #expect(gaps.allSatisfy { $0 == -7 }, "\(what): nothing written between h's rows")
             }
         }
     }

@@ -30,10 +30,14 @@ void serieslens_lstm_cell_backward_f32(float *gates, const float *previous_cell,
 /// `input_weight_t` (channels, 4·hidden) = W_ihᵀ, `hidden_weight_t` (hidden, 4·hidden) = W_hhᵀ,
 /// `bias` (4·hidden); `gates` (batch, 4·hidden) receives σ(i), σ(f), tanh(g), σ(o). `gates` and
 /// `tanh_cell` may be NULL (evaluation: only a backward pass reads them), and are then not stored.
+/// Row r of h_{t−1} is at previous_hidden + r·previous_hidden_stride and row r of h_t goes to
+/// hidden + r·hidden_stride (evaluation writes h_t straight into the layer's (B, T, D·H) output and
+/// reads it back from there); the other (batch, hidden) operands are packed.
 int serieslens_lstm_step_forward_f32(const float *input, long channels, const float *input_weight_t,
                                      const float *previous_hidden, const float *hidden_weight_t, const float *bias,
                                      const float *previous_cell, float *gates, float *cell, float *tanh_cell,
-                                     float *hidden, long batch, long hidden_size);
+                                     float *hidden, long batch, long hidden_size, long previous_hidden_stride,
+                                     long hidden_stride);
 
 /// The backward of one LSTM step when hidden_size is a multiple of 16 (returns 0 and does nothing
 /// otherwise), tile by tile: ∂L/∂h_t = upstream + ∂gates_later·W_hh (`later_gate_gradient`, the
