@@ -29,24 +29,26 @@ import Testing
                 Float.lstmCellForward(gates: &expectedGates, previousCell: previousCell, cell: &expectedCell, tanhCell: &expectedTanh,
                                       hidden: &expectedHidden, batch: batch, hiddenSize: hidden)
 
-                // The fused step into the given outputs (gates and tanh(c) optional, as in evaluation).
+                // The fused step into the given outputs (gates and tanh(c) optional, as in evaluation),
+                // h_{t−1} from `previous` (packed unless strided).
                 let step = { (gates: UnsafeMutablePointer<Float>?, cell: UnsafeMutablePointer<Float>, tanhCell: UnsafeMutablePointer<Float>?,
-                              h: UnsafeMutablePointer<Float>) -> Bool in
+                              h: UnsafeMutablePointer<Float>, previous: [Float], previousStride: Int?, hiddenStride: Int?) -> Bool in
                     Float.fusedLSTMStepForward(
                         LSTMStepOperands(input: input.withUnsafeBufferPointer { $0.baseAddress! }, channels: channels,
                                          inputWeightTransposed: inputWeightT.withUnsafeBufferPointer { $0.baseAddress! },
-                                         previousHidden: previousHidden.withUnsafeBufferPointer { $0.baseAddress! },
+                                         previousHidden: previous.withUnsafeBufferPointer { $0.baseAddress! },
                                          hiddenWeightTransposed: hiddenWeightT.withUnsafeBufferPointer { $0.baseAddress! },
                                          bias: bias.withUnsafeBufferPointer { $0.baseAddress! },
                                          previousCell: previousCell.withUnsafeBufferPointer { $0.baseAddress! },
-                                         gates: gates, cell: cell, tanhCell: tanhCell, hidden: h),
+                                         gates: gates, cell: cell, tanhCell: tanhCell, hidden: h,
+                                         previousHiddenStride: previousStride, hiddenStride: hiddenStride),
                         batch: batch, hiddenSize: hidden)
                 }
                 var gates = [Float](repeating: .nan, count: batch * width)
                 var cell = [Float](repeating: .nan, count: batch * hidden), tanhCell = cell, h = cell
                 let handled = gates.withUnsafeMutableBufferPointer { g in cell.withUnsafeMutableBufferPointer { c in
                     tanhCell.withUnsafeMutableBufferPointer { tc in h.withUnsafeMutableBufferPointer { hh in
-                        step(g.baseAddress!, c.baseAddress!, tc.baseAddress!, hh.baseAddress!)
+                        step(g.baseAddress!, c.baseAddress!, tc.baseAddress!, hh.baseAddress!, previousHidden, nil, nil)
                     } }
                 } }
                 #expect(handled)
@@ -59,7 +61,7 @@ import Testing
                 // Without gates and tanh(c) (evaluation): the same c and h.
                 var evaluationCell = [Float](repeating: .nan, count: batch * hidden), evaluationHidden = evaluationCell
                 let evaluated = evaluationCell.withUnsafeMutableBufferPointer { c in evaluationHidden.withUnsafeMutableBufferPointer { hh in
-                    step(nil, c.baseAddress!, nil, hh.baseAddress!)
+                    step(nil, c.baseAddress!, nil, hh.baseAddress!, previousHidden, nil, nil)
                 } }
                 #expect(evaluated)
                 #expect(evaluationCell.map(\.bitPattern) == expectedCell.map(\.bitPattern), "\(what): c without gates")
@@ -75,16 +77,7 @@ import Testing
                 var stridedCell = [Float](repeating: .nan, count: batch * hidden)
                 var stridedHidden = [Float](repeating: -7, count: batch * writeStride)
                 let strided = stridedCell.withUnsafeMutableBufferPointer { c in stridedHidden.withUnsafeMutableBufferPointer { hh in
-                    Float.fusedLSTMStepForward(
-                        LSTMStepOperands(input: input.withUnsafeBufferPointer { $0.baseAddress! }, channels: channels,
-                                         inputWeightTransposed: inputWeightT.withUnsafeBufferPointer { $0.baseAddress! },
-                                         previousHidden: stridedPrevious.withUnsafeBufferPointer { $0.baseAddress! },
-                                         hiddenWeightTransposed: hiddenWeightT.withUnsafeBufferPointer { $0.baseAddress! },
-                                         bias: bias.withUnsafeBufferPointer { $0.baseAddress! },
-                                         previousCell: previousCell.withUnsafeBufferPointer { $0.baseAddress! },
-                                         gates: nil, cell: c.baseAddress!, tanhCell: nil, hidden: hh.baseAddress!,
-                                         previousHiddenStride: readStride, hiddenStride: writeStride),
-                        batch: batch, hiddenSize: hidden)
+                    step(nil, c.baseAddress!, nil, hh.baseAddress!, stridedPrevious, readStride, writeStride)
                 } }
                 #expect(strided)
                 let rowsOfStrided = (0..<batch).flatMap { row in stridedHidden[(row * writeStride)..<(row * writeStride + hidden)] }
