@@ -220,6 +220,56 @@ let benchmarks: @Sendable () -> Void = {
         recordRate(benchmark, megaelements, work: Double(32 * 500), start: start)
     }
 
+    // bilstm-multihead's pooling scores for one sample (T = 500 rows of D = 64, 4 heads): the C kernel
+    // (4 rows × 4 vectors, their lane sums transposed) against the Swift loop, whose SIMD16 `sum()`
+    // is a chain of scalar adds per score. Both give the same bits.
+    let (poolTime, poolWidth, poolHeads) = (500, 64, 4)
+    let poolRows = randomFloats(poolTime * poolWidth, seed: 21), poolVectors = randomFloats(poolHeads * poolWidth, seed: 22)
+    for variant in ["c-transposed-sums", "swift-simd16"] {
+        Benchmark("row-dots/\(variant)/T\(poolTime)xD\(poolWidth)x\(poolHeads)vectors") { benchmark in
+            var scores = [Float](repeating: 0, count: poolHeads * poolTime)
+            let start = ContinuousClock.now
+            for _ in benchmark.scaledIterations {
+                if variant == "c-transposed-sums" {
+                    Float.rowDots(poolRows, count: poolTime, width: poolWidth, rowStride: poolWidth, vectors: poolVectors,
+                                  vectorCount: poolHeads, vectorStride: poolWidth, bias: 0, into: &scores, scoreStride: poolTime)
+                } else {
+                    RowProducts.rowDots(poolRows, count: poolTime, width: poolWidth, rowStride: poolWidth, vectors: poolVectors,
+                                        vectorCount: poolHeads, vectorStride: poolWidth, bias: 0, into: &scores, scoreStride: poolTime)
+                }
+                blackHole(scores)
+            }
+            recordRate(benchmark, gigaflops, work: Double(2 * poolTime * poolWidth * poolHeads), start: start)
+        }
+    }
+
+    // An evaluation batch norm + ReLU applied in place to a Winograd block of the cnn's output (512
+    // rows of 64 channels, in L1/L2): the C kernel against the Swift loop, which LLVM does not
+    // vectorise in place.
+    let (affineRows, affineChannels) = (512, 64)
+    let affineInput = randomFloats(affineRows * affineChannels, seed: 23)
+    let affineScale = randomFloats(affineChannels, seed: 24), affineShift = randomFloats(affineChannels, seed: 25)
+    for variant in ["c-vector", "swift-loop"] {
+        Benchmark("channel-affine/\(variant)/in-place/\(affineRows)x\(affineChannels)") { benchmark in
+            var block = affineInput
+            let start = ContinuousClock.now
+            for _ in benchmark.scaledIterations {
+                block.withUnsafeMutableBufferPointer { rows in
+                    let pointer = rows.baseAddress!
+                    if variant == "c-vector" {
+                        Float.applyChannelAffine(pointer, rows: affineRows, columns: affineChannels, scale: affineScale, shift: affineShift,
+                                                 rectify: true, output: pointer)
+                    } else {
+                        Normalization.applyChannelAffine(pointer, rows: affineRows, columns: affineChannels, scale: affineScale,
+                                                         shift: affineShift, rectify: true, output: pointer)
+                    }
+                }
+                blackHole(block)
+            }
+            recordRate(benchmark, megaelements, work: Double(affineRows * affineChannels), start: start)
+        }
+    }
+
     // posenc-attention's self-attention (D = 64, 4 heads of 16, T = 500) over 4 series, forward and
     // backward: the per-head fused kernels against the separate products and softmax passes.
     let (attentionBatch, attentionTime, attentionModel) = (4, 500, 64)
