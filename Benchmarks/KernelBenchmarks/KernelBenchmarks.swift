@@ -29,7 +29,6 @@ let benchmarks: @Sendable () -> Void = {
         metrics: [.wallClock, .throughput, gigaflops, megaelements],
         warmupIterations: 3, maxDuration: .seconds(2), maxIterations: 10_000)
     FloatingPointEnvironment.enableFlushToZero()
-    BLASThreads.set(1)
 
     // (m, n, k, transposeA, transposeB, what it is in the LSTM)
     let shapes: [(Int, Int, Int, Bool, Bool, String)] = [

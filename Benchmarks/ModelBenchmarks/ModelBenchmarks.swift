@@ -27,7 +27,6 @@ let benchmarks: @Sendable () -> Void = {
         metrics: [.wallClock, .throughput, seriesPerSecond, .peakMemoryResident],
         warmupIterations: 2, maxDuration: .seconds(3), maxIterations: 1_000)
     FloatingPointEnvironment.enableFlushToZero()
-    BLASThreads.set(1)
 
     var synthetic = SyntheticConfiguration()
     synthetic.count = 256

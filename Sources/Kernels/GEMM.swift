@@ -23,6 +23,7 @@ public enum GEMM {
             }
             return
         }
+        BLASThreads.keepSingleThreaded()
         KernelProfiler.measure(.blasGEMM, work: 2 * m * n * k) {
             Scalar.blasGEMM(
                 transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
@@ -51,11 +52,15 @@ public enum GEMM {
     }
 }
 
-/// OpenBLAS's own thread pool. SeriesLens parallelises across LSTM directions and batches itself, so
-/// BLAS runs single-threaded by default; two pools on two cores only fight.
+/// OpenBLAS's own thread pool, kept at one thread. SeriesLens parallelises across LSTM directions
+/// and batches itself, so two pools on two cores only fight; and OpenBLAS's sgemm gives other bits on
+/// two threads than on one (the transformer encoder's outputs moved in the last place), so a product
+/// would depend on whatever set the pool before it. OpenBLAS starts with one thread per core.
 public enum BLASThreads {
-    public static func set(_ count: Int) {
-        openblas_set_num_threads(Int32(max(1, count)))
+    /// Called before every BLAS product (`GEMM.multiply`): the check is a load, the product microseconds.
+    @inlinable
+    public static func keepSingleThreaded() {
+        if openblas_get_num_threads() != 1 { openblas_set_num_threads(1) }
     }
 
     public static var current: Int { Int(openblas_get_num_threads()) }

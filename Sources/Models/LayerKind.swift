@@ -9,10 +9,12 @@ public enum ImportanceKind: String, Codable, Sendable {
 }
 
 /// What a layer kind knows when it is built: the input shape per sample (the previous layer's
-/// output) and the model's logit count (for widths written `"classes"`).
+/// output), the model's logit count (for widths written `"classes"`) and the convolution algorithm
+/// for conv1d layers whose definition names none (the CLI's `--convolution`).
 public struct LayerContext: Sendable {
     public let input: ActivationShape
     public let logits: Int
+    public let convolution: ConvolutionChoice
 }
 
 /// A value a definition may not have, reported against the field that holds it.
@@ -228,20 +230,16 @@ public enum Conv1DKind: LayerKind {
     public struct Configuration: Codable, Sendable {
         public var channels: Int
         public var kernel: Int
-        /// auto (the default), direct or winograd; absent: `Conv1DKind.defaultChoice`.
+        /// auto (the default), direct or winograd; absent: the model's choice (`LayerContext.convolution`).
         public var algorithm: ConvolutionChoice?
     }
     public static let kind = "conv1d"
     public static let summary = "1-D convolution over time, same padding (nn.Conv1d); channels, kernel, algorithm (auto|direct|winograd)"
 
-    /// The choice for layers whose definition names none: the CLI's `--convolution`, set before
-    /// models are built.
-    nonisolated(unsafe) public static var defaultChoice = ConvolutionChoice.auto
-
     public static func makeLayer<Scalar: TensorScalar>(name: String, configuration: Configuration, context: LayerContext, as scalar: Scalar.Type) throws -> any Layer<Scalar> {
         try positive(configuration.channels, "channels")
         try positive(configuration.kernel, "kernel")
-        let choice = configuration.algorithm ?? defaultChoice
+        let choice = configuration.algorithm ?? context.convolution
         guard let algorithm = ConvolutionAlgorithm(choice, inputChannels: context.input.features, kernelSize: configuration.kernel) else {
             throw FieldError(configuration.algorithm == nil ? "kernel" : "algorithm",
                              "winograd supports kernels up to \(ConvolutionAlgorithm.largestWinogradKernel), got \(configuration.kernel)")

@@ -24,12 +24,14 @@ public enum ModelCatalog {
     /// A fresh, uninitialised model for series of `inputChannels` channels and `classCount` classes
     /// (2 classes use one logit, K > 2 use K). `length` is the series length T, required by models
     /// whose width depends on it (ffn). `pluginDirectories` nil means `SERIESLENS_PLUGINS`.
+    /// `convolution` is the algorithm of conv1d layers whose definition names none.
     public static func make<Scalar: TensorScalar>(
         _ name: String, inputChannels: Int, classCount: Int = 2, length: Int? = nil,
-        pluginDirectories: [String]? = nil, as scalar: Scalar.Type = Float.self
+        pluginDirectories: [String]? = nil, convolution: ConvolutionChoice = .auto, as scalar: Scalar.Type = Float.self
     ) throws -> SequentialClassifier<Scalar> {
         let registry = try ModelRegistry(pluginDirectories: pluginDirectories)
-        return try registry.make(name, inputChannels: inputChannels, classCount: classCount, length: length, as: scalar)
+        return try registry.make(name, inputChannels: inputChannels, classCount: classCount, length: length,
+                                 convolution: convolution, as: scalar)
     }
 
     /// Rebuilds a model from a definition stored verbatim (e.g. in a checkpoint's metadata).

@@ -149,7 +149,8 @@ public struct ModelRegistry: Sendable {
     /// logit for 2, K for K > 2). `length` is required when a layer fixes it (flatten); otherwise
     /// shapes are checked at `length ?? probeLength`.
     public func build<Scalar: TensorScalar>(
-        _ definition: ModelDefinition, file: String, inputChannels: Int, classCount: Int, length: Int?, as scalar: Scalar.Type
+        _ definition: ModelDefinition, file: String, inputChannels: Int, classCount: Int, length: Int?,
+        convolution: ConvolutionChoice = .auto, as scalar: Scalar.Type
     ) throws -> SequentialClassifier<Scalar> {
         guard inputChannels >= 1 else { throw DefinitionError(file: file, field: "", "needs at least 1 input channel, got \(inputChannels)") }
         guard classCount >= 2 else { throw DefinitionError(file: file, field: "", "needs at least 2 classes, got \(classCount)") }
@@ -171,7 +172,7 @@ public struct ModelRegistry: Sendable {
             }
             let layer: any Layer<Scalar>
             do {
-                layer = try kind.build(layerDefinition, context: LayerContext(input: shape, logits: logits), as: scalar)
+                layer = try kind.build(layerDefinition, context: LayerContext(input: shape, logits: logits, convolution: convolution), as: scalar)
                 shape = try layer.outputShape(for: shape)
             } catch let error as DecodingError {
                 throw Self.definitionError(error, file: file, prefix: field)
@@ -194,7 +195,8 @@ public struct ModelRegistry: Sendable {
 
     /// Builds a model by name or definition path.
     public func make<Scalar: TensorScalar>(
-        _ nameOrPath: String, inputChannels: Int, classCount: Int, length: Int?, as scalar: Scalar.Type
+        _ nameOrPath: String, inputChannels: Int, classCount: Int, length: Int?, convolution: ConvolutionChoice = .auto,
+        as scalar: Scalar.Type
     ) throws -> SequentialClassifier<Scalar> {
         let source = try source(for: nameOrPath)
         let fixesLength = source.definition.layers.contains { layerKinds.byName[$0.kind]?.fixesLength == true }
@@ -202,7 +204,8 @@ public struct ModelRegistry: Sendable {
             throw DefinitionError(file: source.file, field: "layers",
                                   "model '\(source.definition.name)' has a fixed series length (flatten); pass the length T to build it")
         }
-        return try build(source.definition, file: source.file, inputChannels: inputChannels, classCount: classCount, length: length, as: scalar)
+        return try build(source.definition, file: source.file, inputChannels: inputChannels, classCount: classCount, length: length,
+                         convolution: convolution, as: scalar)
     }
 
     /// Parameter count, FLOPs per series, importance kind and input support, for T and C.

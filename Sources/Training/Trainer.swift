@@ -208,7 +208,6 @@ public final class Trainer: @unchecked Sendable {
             throw TrainingError.unsupported("the model has \(model.outputCount) output(s) but the data has \(training.classCount) classes")
         }
         FloatingPointEnvironment.enableFlushToZero()
-        BLASThreads.set(1)
         var order = Array(0..<training.count)
         let batchesPerEpoch = (training.count + configuration.batchSize - 1) / configuration.batchSize
         let totalSteps = batchesPerEpoch * configuration.epochs

@@ -166,7 +166,6 @@ struct BenchCommand: ParsableCommand {
     /// Times one model in this process.
     private func measure(_ name: String) throws -> BenchRecord {
         FloatingPointEnvironment.enableFlushToZero()
-        BLASThreads.set(1)
         var synthetic = SyntheticConfiguration()
         synthetic.count = trainSeries + validationSeries
         synthetic.length = workload.length
@@ -174,10 +173,9 @@ struct BenchCommand: ParsableCommand {
         let data = try synthetic.generate()
         let training = data.subset(Array(0..<trainSeries))
         let validation = data.subset(Array(trainSeries..<data.count))
-        Conv1DKind.defaultChoice = workload.convolution
         let model: SequentialClassifier<Float> = try ModelCatalog.make(
             name, inputChannels: data.channels, classCount: 2, length: workload.length,
-            pluginDirectories: plugins + ModelRegistry.environmentPluginDirectories())
+            pluginDirectories: plugins + ModelRegistry.environmentPluginDirectories(), convolution: workload.convolution)
         model.initialize(seed: workload.seed)
         var configuration = TrainingConfiguration()
         configuration.epochs = epochs

@@ -185,9 +185,9 @@ struct CompareCommand: ParsableCommand {
 
     private func execute(model: String, data: String, seed: UInt64,
                          split: (train: SeriesDataset, validation: SeriesDataset?, test: SeriesDataset), directory: URL) throws -> ComparisonRun {
-        Conv1DKind.defaultChoice = recipe.convolution
         let classifier: SequentialClassifier<Float> = try ModelCatalog.make(
-            model, inputChannels: split.train.channels, classCount: split.train.classCount, length: split.train.length)
+            model, inputChannels: split.train.channels, classCount: split.train.classCount, length: split.train.length,
+            convolution: recipe.convolution)
         classifier.initialize(seed: seed)
         let configuration = recipe.configuration(seed: seed)
         let result = try Trainer(model: classifier, configuration: configuration).train(training: split.train, validation: split.validation)

@@ -106,17 +106,15 @@ struct ProfileCommand: ParsableCommand {
 
     private func profile() throws -> ProfileReport {
         FloatingPointEnvironment.enableFlushToZero()
-        BLASThreads.set(1)
         let peak = PeakThroughput.singleCoreGigaflops()
         var synthetic = SyntheticConfiguration()
         synthetic.count = workload.batchSize * 2
         synthetic.length = workload.length
         synthetic.seed = workload.seed
         let data = try synthetic.generate()
-        Conv1DKind.defaultChoice = workload.convolution
         let classifier: SequentialClassifier<Float> = try ModelCatalog.make(
             model, inputChannels: data.channels, classCount: 2, length: workload.length,
-            pluginDirectories: plugins + ModelRegistry.environmentPluginDirectories())
+            pluginDirectories: plugins + ModelRegistry.environmentPluginDirectories(), convolution: workload.convolution)
         classifier.initialize(seed: workload.seed)
         var configuration = TrainingConfiguration()
         configuration.batchSize = workload.batchSize

@@ -113,9 +113,9 @@ struct TrainCommand: ParsableCommand {
             guard validation?.count ?? 0 > 0 else { throw ValidationError("--threshold validation-f1 needs a validation set (--validation-fraction > 0)") }
         }
         let pluginDirectories = plugins + ModelRegistry.environmentPluginDirectories()
-        Conv1DKind.defaultChoice = recipe.convolution
         let classifier: SequentialClassifier<Float> = try ModelCatalog.make(
-            model, inputChannels: train.channels, classCount: train.classCount, length: train.length, pluginDirectories: pluginDirectories)
+            model, inputChannels: train.channels, classCount: train.classCount, length: train.length, pluginDirectories: pluginDirectories,
+            convolution: recipe.convolution)
         let configuration = recipe.configuration(seed: seed)
         let epochs = recipe.epochs
         classifier.initialize(seed: seed)

@@ -62,4 +62,16 @@ import Testing
         }
         #expect(c == [19, 22, 43, 50])
     }
+
+    /// OpenBLAS starts with a thread per core and its sgemm gives other bits on two threads, so every
+    /// product first puts its pool back to one thread; nothing else in SeriesLens sets it.
+    @Test func blasProductsRunOnOneThread() {
+        let a = [Float](repeating: 1, count: 64 * 64)
+        var c = [Float](repeating: 0, count: 64 * 64)
+        c.withUnsafeMutableBufferPointer { c in
+            GEMM.multiply(m: 64, n: 64, k: 64, a: a, lda: 64, b: a, ldb: 64, c: c.baseAddress!, ldc: 64)
+        }
+        #expect(c.allSatisfy { $0 == 64 })
+        #expect(BLASThreads.current == 1)
+    }
 }

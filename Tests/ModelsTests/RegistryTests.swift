@@ -150,19 +150,18 @@ import Testing
         }
     }
 
-    /// A conv1d layer's "algorithm" field, else `Conv1DKind.defaultChoice` (the CLI's --convolution).
-    @Test func convolutionAlgorithmFromTheDefinitionOrTheDefault() throws {
-        func algorithms(_ json: String) throws -> [ConvolutionAlgorithm] {
+    /// A conv1d layer's "algorithm" field, else the model's choice (the CLI's --convolution).
+    @Test func convolutionAlgorithmFromTheDefinitionOrTheModel() throws {
+        func algorithms(_ json: String, choice: ConvolutionChoice = .auto) throws -> [ConvolutionAlgorithm] {
             let definition = try ModelRegistry.decode(Data(json.utf8), file: "conv.json")
             let model = try ModelRegistry(pluginDirectories: []).build(definition, file: "conv.json", inputChannels: 16, classCount: 2,
-                                                                      length: 20, as: Double.self)
+                                                                      length: 20, convolution: choice, as: Double.self)
             return model.layers.compactMap { ($0 as? Conv1D<Double>)?.algorithm }
         }
         let json = Self.layers(#"{ "kind": "conv1d", "name": "a", "channels": 16, "kernel": 3 }, { "kind": "conv1d", "name": "b", "channels": 16, "kernel": 3, "algorithm": "direct" }, { "kind": "cam-classifier", "name": "classifier" }"#)
         #expect(try algorithms(json) == [.winograd(outputsPerTile: 4), .direct])
-        Conv1DKind.defaultChoice = .direct
-        defer { Conv1DKind.defaultChoice = .auto }
-        #expect(try algorithms(json) == [.direct, .direct])
+        #expect(try algorithms(json, choice: .direct) == [.direct, .direct])
+        #expect(try algorithms(json, choice: .winograd) == [.winograd(outputsPerTile: 4), .direct])
         #expect(throws: DefinitionError.self) {
             _ = try algorithms(json.replacingOccurrences(of: #""direct""#, with: #""fft""#))
         }
